@@ -1,0 +1,17 @@
+"""Django app configuration: registers the system checks."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class DjangoGuardedConfig(AppConfig):
+    """``django_guarded`` in ``INSTALLED_APPS`` enables its system checks, admin
+    templates and management commands."""
+
+    name = "django_guarded"
+    verbose_name = "django-guarded"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django_guarded import checks  # noqa: F401 - registers the checks
