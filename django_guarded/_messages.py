@@ -1,0 +1,138 @@
+"""Error messages that name the model, the field, the state and the way out."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import django_fsm
+
+if TYPE_CHECKING:
+    from django.db.models import Field, Model
+
+__all__ = ["cascade_delete", "direct_save", "field_write", "guarded_methods", "queryset_write"]
+
+_ESCAPE = (
+    "For test setup or a one-off data fix, wrap the code in `with django_guarded.unguarded():`."
+)
+
+
+def _method_info(attr: Any) -> Any:
+    return getattr(attr, "__guarded__", None)
+
+
+def guarded_methods(model: type[Model]) -> tuple[list[str], list[str]]:
+    """The transitions and operations defined on ``model``, as ``Model.method()`` strings."""
+    transitions: list[str] = []
+    operations: list[str] = []
+    for name in sorted(dir(model)):
+        if name.startswith("__"):
+            continue
+        info = _method_info(getattr(model, name, None))
+        if info is None:
+            continue
+        label = f"{model.__name__}.{name}()"
+        (transitions if info.kind == "transition" else operations).append(label)
+    return transitions, operations
+
+
+def manager_operations(model: type[Model]) -> list[str]:
+    """The ``@operation`` methods of ``model``'s default manager and its queryset."""
+    manager = model._default_manager
+    found = []
+    for owner in (type(manager), getattr(manager, "_queryset_class", None)):
+        if owner is None:
+            continue
+        for name in sorted(dir(owner)):
+            if name.startswith("_"):
+                continue
+            if _method_info(getattr(owner, name, None)) is not None:
+                label = f"{model.__name__}.{manager.name}.{name}()"
+                if label not in found:
+                    found.append(label)
+    return found
+
+
+def _field_for(model: type[Model], name: str) -> Field[Any, Any] | None:
+    for field in model._meta.concrete_fields:
+        if name in (field.name, field.attname):
+            return field
+    return None
+
+
+def _transitions_of(model: type[Model], field: Field[Any, Any]) -> list[str]:
+    labels = []
+    for transition in field.get_all_transitions(model):  # type: ignore[attr-defined]
+        label = f"{model.__name__}.{transition.name}()"
+        if label not in labels:
+            labels.append(label)
+    return labels
+
+
+def _either(labels: list[str]) -> str:
+    if len(labels) == 1:
+        return labels[0]
+    return ", ".join(labels[:-1]) + " or " + labels[-1]
+
+
+def field_write(instance: Model, name: str) -> str:
+    """Message for an assignment to a guarded field from outside the model."""
+    model = type(instance)
+    field = _field_for(model, name)
+    label = f"{model.__name__}.{name}"
+    if isinstance(field, django_fsm.FSMFieldMixin):
+        state = instance.__dict__.get(field.attname, "<not loaded>")
+        ways = _transitions_of(model, field)
+        how = (
+            f"change it through a transition: {_either(ways)}"
+            if ways
+            else f"declare a @transition(field={field.name}, ...) method on {model.__name__}"
+        )
+        return f"{label} is guarded (current state {state!r}): {how}. {_ESCAPE}"
+    transitions, operations = guarded_methods(model)
+    ways = transitions + operations + manager_operations(model)
+    how = (
+        f"change it inside one of the model's own methods: {_either(ways)}"
+        if ways
+        else f"write a @transition or @operation method on {model.__name__} that changes it"
+    )
+    return f"{label} is guarded: {how}. {_ESCAPE}"
+
+
+def direct_save(instance: Model, action: str) -> str:
+    """Message for ``save()`` or ``delete()`` called from outside the model."""
+    model = type(instance)
+    transitions, operations = guarded_methods(model)
+    ways = transitions + operations + manager_operations(model)
+    how = (
+        f"call one of its own methods instead: {_either(ways)}"
+        if ways
+        else f"write a @transition or @operation method on {model.__name__} that does it"
+    )
+    return (
+        f"{model.__name__}.{action}() is guarded: {model.__name__} objects change only through "
+        f"their own transitions and operations, which save them; {how}. {_ESCAPE}"
+    )
+
+
+def queryset_write(model: type[Model], action: str) -> str:
+    """Message for ``create()``, ``update()``, ``delete()`` or a bulk write on a queryset."""
+    ways = manager_operations(model)
+    how = (
+        f"use the manager's operations: {_either(ways)}"
+        if ways
+        else f"write an @operation method on {model.__name__}'s manager or queryset that does it"
+    )
+    return (
+        f"{model.__name__}.objects.{action}() is guarded: rows of {model.__name__} are created, "
+        f"updated and deleted only by its manager's and its own methods; {how}. {_ESCAPE}"
+    )
+
+
+def cascade_delete(instance: Model) -> str:
+    """Message for a cascade that would delete a guarded row from outside its model."""
+    model = type(instance)
+    return (
+        f"Deleting this would also delete {model.__name__} pk={instance.pk!r}, which is guarded: "
+        f"delete it through {model.__name__}'s own methods first, or make the relation "
+        f"on_delete=models.PROTECT. {_ESCAPE}"
+    )

@@ -1,0 +1,166 @@
+"""System checks for guarded models (ids ``django_guarded.E0xx`` and ``W0xx``).
+
+======================  =========================================================
+``django_guarded.E001``  A guarded model's default manager is not guarded.
+``django_guarded.W001``  Another manager of a guarded model is not guarded.
+``django_guarded.E002``  A transition's target is not among the field's choices.
+``django_guarded.W002``  A transition's source is not among the field's choices.
+``django_guarded.E003``  ``guarded()`` is used on a model that is not a GuardedModel.
+``django_guarded.W003``  A django-guarded FSM field is on a model that is not a GuardedModel.
+``django_guarded.E004``  A state field's default is not among its choices.
+``django_guarded.W004``  A state can never be reached from the states the machine starts in.
+``django_guarded.W005``  A state has no way out: no chain of transitions leads to an end.
+``django_guarded.E005``  A transition's name means something else: overridden, or shared.
+``django_guarded.E006``  ``guarded_initial_states`` or ``guarded_final_states`` is wrong.
+======================  =========================================================
+
+E004 to E006, W004 and W005 live in :mod:`django_guarded._graph_checks`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import django_fsm
+from django.apps import apps as django_apps
+from django.core import checks
+from django.db import models
+
+from django_guarded._fields import GUARDED_ATTR, _GuardedStateMixin
+from django_guarded._managers import GuardedQuerySet
+from django_guarded._models import GuardedModel
+
+_WILDCARDS = {"*", "+"}
+
+
+def _models(app_configs: Sequence[Any] | None) -> Iterable[type[models.Model]]:
+    if app_configs is None:
+        return django_apps.get_models()
+    return (model for config in app_configs for model in config.get_models())
+
+
+def _is_guarded_queryset_manager(manager: Any) -> bool:
+    try:
+        return isinstance(manager.get_queryset(), GuardedQuerySet)
+    except Exception:  # a manager that cannot build a queryset offline
+        return issubclass(getattr(manager, "_queryset_class", object), GuardedQuerySet)
+
+
+@checks.register(checks.Tags.models)
+def check_managers(
+    app_configs: Sequence[Any] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """E001/W001: every manager of a guarded model must be guarded."""
+    errors: list[checks.CheckMessage] = []
+    for model in _models(app_configs):
+        if not issubclass(model, GuardedModel):
+            continue
+        default = model._meta.default_manager
+        for manager in model._meta.managers:
+            if _is_guarded_queryset_manager(manager):
+                continue
+            is_default = manager is default
+            errors.append(
+                (checks.Error if is_default else checks.Warning)(
+                    f"{model._meta.label}.{manager.name} is a {type(manager).__name__}, "
+                    f"so {model.__name__}.{manager.name}.create(), .update() and .delete() "
+                    "bypass the guard.",
+                    hint="Derive the manager from django_guarded.GuardedManager "
+                    "(or its queryset from GuardedQuerySet).",
+                    obj=model,
+                    id="django_guarded.E001" if is_default else "django_guarded.W001",
+                )
+            )
+    return errors
+
+
+def _choice_values(field: models.Field[Any, Any]) -> set[Any] | None:
+    if isinstance(field, django_fsm.FSMKeyField) or not field.choices:
+        return None
+    return {value for value, _ in field.flatchoices}
+
+
+def _states(value: Any) -> list[Any]:
+    if isinstance(value, django_fsm.State):
+        return list(value.allowed_states)
+    return [] if value is None else [value]
+
+
+@checks.register(checks.Tags.models)
+def check_transitions(
+    app_configs: Sequence[Any] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """E002/W002: transitions name states that the field's choices declare."""
+    errors: list[checks.CheckMessage] = []
+    for model in _models(app_configs):
+        for field in model._meta.concrete_fields:
+            if not isinstance(field, django_fsm.FSMFieldMixin):
+                continue
+            choices = _choice_values(field)
+            if choices is None:
+                continue
+            for transition in field.get_all_transitions(model):
+                where = f"{model.__name__}.{transition.name}()"
+                for target in _states(transition.target) + _states(transition.on_error):
+                    if target not in choices:
+                        errors.append(
+                            checks.Error(
+                                f"{where} moves {model.__name__}.{field.name} to {target!r}, "
+                                "which is not one of its choices.",
+                                hint=(
+                                    f"Add {target!r} to the choices of {field.name}, "
+                                    "or fix the target."
+                                ),
+                                obj=model,
+                                id="django_guarded.E002",
+                            )
+                        )
+                if transition.source not in _WILDCARDS and transition.source not in choices:
+                    errors.append(
+                        checks.Warning(
+                            f"{where} starts from {transition.source!r}, which is not one of "
+                            f"the choices of {model.__name__}.{field.name}: it can never run "
+                            "from there.",
+                            hint="Fix the source, or add the state to the choices.",
+                            obj=model,
+                            id="django_guarded.W002",
+                        )
+                    )
+    return errors
+
+
+@checks.register(checks.Tags.models)
+def check_guarded_fields(
+    app_configs: Sequence[Any] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """E003/W003: guarded fields only protect anything on a GuardedModel."""
+    errors: list[checks.CheckMessage] = []
+    for model in _models(app_configs):
+        if issubclass(model, GuardedModel):
+            continue
+        for field in model._meta.concrete_fields:
+            if isinstance(field, _GuardedStateMixin):
+                errors.append(
+                    checks.Warning(
+                        f"{model._meta.label}.{field.name} is a django_guarded state field on a "
+                        "model that is not a GuardedModel: assignments and save() are not guarded.",
+                        hint=f"Derive {model.__name__} from django_guarded.GuardedModel.",
+                        obj=model,
+                        id="django_guarded.W003",
+                    )
+                )
+            elif getattr(field, GUARDED_ATTR, False):
+                errors.append(
+                    checks.Error(
+                        f"{model._meta.label}.{field.name} is marked guarded() but "
+                        f"{model.__name__} is not a GuardedModel, so nothing guards it.",
+                        hint=f"Derive {model.__name__} from django_guarded.GuardedModel.",
+                        obj=model,
+                        id="django_guarded.E003",
+                    )
+                )
+    return errors
+
+
+from django_guarded import _graph_checks  # noqa: E402, F401 - registers the graph checks
