@@ -1,0 +1,278 @@
+"""Writing audit records for transitions and operations.
+
+A record is written inside the transaction of the call it describes, after the
+object's row was saved: it commits with the change or rolls back with it. Per
+object, records are therefore written in the order their changes committed
+(the row lock the UPDATE takes orders them), which is what ``id`` order shows.
+"""
+
+from __future__ import annotations
+
+import datetime
+import inspect
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.apps import apps as django_apps
+from django.db import models
+
+from django_guarded import _guard
+from django_guarded.conf import guarded_settings
+
+if TYPE_CHECKING:
+    from django_guarded._transitions import MethodInfo
+
+__all__ = [
+    "AuditData",
+    "accepts_asof",
+    "actor_fields",
+    "is_audited",
+    "record",
+    "resolve_asof",
+    "state_text",
+]
+
+#: What ``audit=`` returns: a JSON-serialisable mapping (``DjangoJSONEncoder``:
+#: ``Decimal``, ``datetime``, ``UUID`` are fine).
+AuditData = Mapping[str, Any]
+
+_TEXT = 255
+
+
+def is_audited(model: type[models.Model]) -> bool:
+    """Whether calls on ``model`` write audit records.
+
+    They do when the ``django_guarded`` app is installed (it owns the table), the
+    ``AUDIT`` setting is on, and the model did not opt out with
+    ``guarded_audit = False``.
+    """
+    return (
+        getattr(model, "guarded_audit", True)
+        and "django_guarded" in django_apps.app_configs
+        and guarded_settings.AUDIT
+    )
+
+
+def accepts_asof(func: Callable[..., Any]) -> bool:
+    """Whether ``func`` declares a parameter named ``asof`` (the seed's injected time)."""
+    return "asof" in inspect.signature(func).parameters
+
+
+def resolve_asof(info: MethodInfo, kwargs: dict[str, Any]) -> datetime.datetime | None:
+    """Take the call's ``asof=`` out of ``kwargs`` or pass the clock's time into it.
+
+    A method that declares ``asof`` always receives an aware datetime: the
+    caller's, or the clock's when the caller gave none. It is also the time of the
+    record, so the method can stamp the object with exactly the time of its record.
+    A method that does not declare it never sees it. Returns the time of the call,
+    or ``None`` for "ask the clock when the record is written".
+    """
+    if info.accepts_asof:
+        asof = kwargs.get("asof")
+        if asof is None:
+            asof = kwargs["asof"] = guarded_settings.now()
+        return asof
+    given: datetime.datetime | None = kwargs.pop("asof", None)
+    return given
+
+
+def actor_fields(by: Any) -> tuple[str, str, str]:
+    """``(actor, actor_model, actor_pk)`` for the ``by=`` of a call."""
+    if by is None:
+        return "", "", ""
+    if isinstance(by, models.Model):
+        return str(by)[:_TEXT], by._meta.label_lower, str(by.pk)
+    return str(by)[:_TEXT], "", ""
+
+
+def state_text(value: Any) -> str | None:
+    """A state as records store it: text (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    if isinstance(value, models.Model):
+        value = value.pk
+    return str(value)[:_TEXT]
+
+
+def record(
+    model: type[models.Model],
+    object_pk: Any,
+    *,
+    kind: str,
+    method: str,
+    using: str,
+    by: Any = None,
+    asof: datetime.datetime | None = None,
+    field: str = "",
+    source: Any = None,
+    target: Any = None,
+    data: AuditData | None = None,
+) -> None:
+    """Insert one audit record on database ``using`` (inside the caller's transaction)."""
+    from django_guarded.models import AuditRecord, model_label
+
+    actor, actor_model, actor_pk = actor_fields(by)
+    entry = AuditRecord(
+        created_at=asof if asof is not None else guarded_settings.now(),
+        model=model_label(model),
+        object_pk="" if object_pk is None else str(object_pk),
+        kind=kind,
+        method=method,
+        field=field,
+        source=state_text(source) if field else None,
+        target=state_text(target) if field else None,
+        actor=actor,
+        actor_model=actor_model,
+        actor_pk=actor_pk,
+        data=dict(data) if data else {},
+    )
+    with _guard.enter(_guard.Frame(AuditRecord)):
+        entry.save(using=using)
+
+
+def call_data(
+    info: MethodInfo, owner: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> AuditData | None:
+    """The data a method declared with ``audit=``, computed after its body ran."""
+    if info.audit is None:
+        return None
+    data = info.audit(owner, *args, **kwargs)
+    if not isinstance(data, Mapping):
+        raise TypeError(
+            f"audit= of {info.func.__qualname__} returned {data!r}: it must return a mapping "
+            'of JSON-serialisable values, such as {"delta": amount}'
+        )
+    return data
+
+
+_STATE_INDEXES: dict[type[models.Model], tuple[tuple[int, str, str], ...]] = {}
+
+
+def _state_indexes(model: type[models.Model]) -> tuple[tuple[int, str, str], ...]:
+    """``(index in the snapshot, attname, name)`` of ``model``'s FSM state fields."""
+    found = _STATE_INDEXES.get(model)
+    if found is None:
+        import django_fsm
+
+        states = {
+            f.attname
+            for f in model._meta.concrete_fields
+            if isinstance(f, django_fsm.FSMFieldMixin)
+        }
+        tracked = getattr(model, "_guarded_tracked", ())
+        found = tuple(
+            (index, attname, name)
+            for index, (attname, name) in enumerate(tracked)
+            if attname in states
+        )
+        _STATE_INDEXES[model] = found
+    return found
+
+
+def after_instance_call(
+    info: MethodInfo,
+    instance: models.Model,
+    *,
+    object_pk: Any,
+    before: list[Any],
+    state: tuple[str, Any, Any] | None,
+    by: Any,
+    asof: datetime.datetime | None,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    using: str,
+) -> None:
+    """Record a successful call of a model method, inside its transaction.
+
+    ``state`` is ``(field name, source, target)`` for a transition; for an
+    operation, the first state field it changed (if any) is recorded instead.
+    """
+    model = type(instance)
+    if state is None:
+        data = instance.__dict__
+        for index, attname, name in _state_indexes(model):
+            old, new = before[index], data.get(attname)
+            if old != new:
+                state = (name, old, new)
+                break
+    field, source, target = state if state is not None else ("", None, None)
+    record(
+        model,
+        instance.pk if instance.pk is not None else object_pk,
+        kind=info.kind,
+        method=info.func.__name__,
+        using=using,
+        by=by,
+        asof=asof,
+        field=field,
+        source=source,
+        target=target,
+        data=call_data(info, instance, args, kwargs),
+    )
+
+
+def after_manager_call(
+    info: MethodInfo,
+    owner: Any,
+    result: Any,
+    *,
+    by: Any,
+    asof: datetime.datetime | None,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    using: str,
+) -> None:
+    """Record a successful manager or queryset operation, inside its transaction.
+
+    The record names the object the operation returned, if it returned one of the
+    model's objects (``Account.objects.open(...)``); otherwise its ``object_pk``
+    is empty.
+    """
+    model = owner.model
+    returned = (
+        isinstance(result, models.Model)
+        and result._meta.concrete_model is model._meta.concrete_model
+    )
+    record(
+        model,
+        result.pk if returned else None,
+        kind=info.kind,
+        method=info.func.__name__,
+        using=using,
+        by=by,
+        asof=asof,
+        data=call_data(info, owner, args, kwargs),
+    )
+
+
+def after_error_state(
+    info: MethodInfo,
+    instance: models.Model,
+    target: Any,
+    *,
+    object_pk: Any,
+    field: str,
+    source: Any,
+    error: BaseException,
+    by: Any,
+    asof: datetime.datetime | None,
+    using: str,
+) -> None:
+    """Record the ``on_error`` state a failed transition left, in the transaction saving it.
+
+    The call failed, so its declared data is not computed; the record's data says
+    what went wrong instead.
+    """
+    record(
+        type(instance),
+        instance.pk if instance.pk is not None else object_pk,
+        kind=info.kind,
+        method=info.func.__name__,
+        using=using,
+        by=by,
+        asof=asof,
+        field=field,
+        source=source,
+        target=target,
+        data={"error": f"{type(error).__name__}: {error}"[:1000]},
+    )
