@@ -1,0 +1,282 @@
+"""Bulk transitions: move every matching row with one UPDATE and one INSERT of records.
+
+``Account.objects.filter(...).bulk_transition("expire")`` is the set-at-a-time
+form of calling ``account.expire()`` on each row: the rows whose state is a valid
+source move to the target in one ``UPDATE``, and their audit records are written
+by one ``INSERT ... SELECT`` that reads the same rows, locked, first. Both run in
+one transaction; if the two statements did not see the same rows (a row moved
+into the selection between them), it raises
+:class:`~django_guarded.ConcurrentTransition` and nothing is written.
+
+Only what can be decided for all rows at once is allowed: no per-instance
+conditions, no callable permission, no ``on_error``, a fixed target per source,
+and a method body that does nothing (it would not run per row). Extra columns
+the transition should set go in ``values=``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import dis
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import django_fsm
+from django.db import connections, models, router, transaction
+from django.db.models import Case, Q, Value, When
+from django.db.models.functions import Cast, Concat, Lower, Substr
+
+from django_guarded import _audit, _guard
+from django_guarded._transitions import SYSTEM, MethodInfo
+from django_guarded.conf import guarded_settings
+from django_guarded.exceptions import ConcurrentTransition, TransitionPermissionDenied
+
+if TYPE_CHECKING:
+    from django_fsm import FSMFieldMixin, Transition
+
+__all__ = ["bulk_transition"]
+
+_ANY, _ANY_OTHER = "*", "+"
+
+#: Columns of the audit table filled by a bulk transition, in INSERT order.
+_COLUMNS = (
+    "created_at",
+    "model",
+    "object_pk",
+    "kind",
+    "method",
+    "field",
+    "source",
+    "target",
+    "actor",
+    "actor_model",
+    "actor_pk",
+    "data",
+)
+
+
+def _empty() -> None:
+    pass
+
+
+def _empty_doc() -> None:
+    """A docstring only."""
+
+
+_EMPTY_CODES = {
+    tuple((i.opname, i.argval) for i in dis.get_instructions(f)) for f in (_empty, _empty_doc)
+}
+
+
+def _has_empty_body(func: Any) -> bool:
+    """Whether ``func``'s body is only ``pass``, ``...`` and/or a docstring."""
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return False
+    return tuple((i.opname, i.argval) for i in dis.get_instructions(code)) in _EMPTY_CODES
+
+
+def _resolve(model: type[models.Model], method: Any) -> MethodInfo:
+    name = method if isinstance(method, str) else getattr(method, "__name__", repr(method))
+    attr = getattr(model, name, None) if isinstance(method, str) else method
+    info: MethodInfo | None = getattr(attr, "__guarded__", None)
+    if info is None or info.kind != "transition":
+        raise TypeError(
+            f"bulk_transition({method!r}): {model.__name__} has no @transition method of that "
+            f'name; pass the name of one, such as bulk_transition("expire")'
+        )
+    return info
+
+
+def _refuse(label: str, why: str, way_out: str) -> TypeError:
+    return TypeError(f"{label} cannot run as a bulk transition: {why}. {way_out}")
+
+
+def _check_transition(label: str, info: MethodInfo, transition: Transition, by: Any) -> None:
+    per_object = (
+        f"Call it on each object instead ({label.split('.')[0].lower()}.{info.func.__name__}())"
+    )
+    if transition.conditions:
+        names = ", ".join(getattr(c, "__name__", repr(c)) for c in transition.conditions)
+        raise _refuse(label, f"its conditions ({names}) are checked per object", per_object)
+    if transition.on_error is not None:
+        raise _refuse(
+            label, f"it declares on_error={transition.on_error!r}, a per-call outcome", per_object
+        )
+    if transition.target is None or isinstance(transition.target, django_fsm.State):
+        raise _refuse(
+            label,
+            f"its target {transition.target!r} is decided per object, not a fixed state",
+            per_object,
+        )
+    permission = transition.permission
+    if not permission or by is SYSTEM:
+        return
+    if callable(permission):
+        raise _refuse(label, "its permission is a function of each object", per_object)
+    if by is None:
+        raise TransitionPermissionDenied(
+            f"{label} needs permission {permission!r}: pass the acting user as by=user, "
+            "or by=django_guarded.SYSTEM for code acting on its own behalf."
+        )
+    if not by.has_perm(permission):
+        raise TransitionPermissionDenied(
+            f"{by} may not run {label} in bulk: it needs the global permission {permission!r} "
+            "(object permissions cannot be checked for a whole queryset)."
+        )
+
+
+def _pk_text(model: type[models.Model], using: str) -> Any:
+    """An SQL expression for the primary key as audit records store it (``str(pk)``)."""
+    pk = model._meta.pk
+    assert pk is not None
+    connection = connections[using]
+    if isinstance(pk, models.UUIDField) and not connection.features.has_native_uuid_field:
+        # Stored as 32 hex digits: put the dashes of str(uuid) back.
+        hexa = Lower(Cast(pk.attname, models.CharField(max_length=32)))
+        parts = [
+            Substr(hexa, start, length)
+            for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+        ]
+        dashed: list[Any] = []
+        for part in parts:
+            dashed += [part, Value("-")]
+        return Concat(*dashed[:-1], output_field=models.CharField(max_length=36))
+    return Cast(pk.attname, models.CharField(max_length=255))
+
+
+def _state_text(field: FSMFieldMixin) -> Any:
+    return Cast(field.attname, models.CharField(max_length=255))
+
+
+def _plan(field: FSMFieldMixin, transitions: dict[Any, Transition]) -> tuple[Q, Any, Any]:
+    """The row filter, the new state and the target text for every valid source."""
+    attname = field.attname
+    explicit = {s: t.target for s, t in transitions.items() if s not in (_ANY, _ANY_OTHER)}
+    fallback = transitions.get(_ANY) or transitions.get(_ANY_OTHER)
+    if _ANY in transitions:
+        where = Q()
+    elif _ANY_OTHER in transitions:
+        where = ~Q(**{attname: transitions[_ANY_OTHER].target})
+        if explicit:
+            where |= Q(**{f"{attname}__in": list(explicit)})
+    else:
+        where = Q(**{f"{attname}__in": list(explicit)})
+    targets = set(explicit.values()) | ({fallback.target} if fallback else set())
+    if len(targets) == 1:
+        (only,) = targets
+        return where, only, Value(_audit.state_text(only))
+    state_whens = [When(**{attname: s}, then=Value(t)) for s, t in explicit.items()]
+    text_whens = [
+        When(**{attname: s}, then=Value(_audit.state_text(t))) for s, t in explicit.items()
+    ]
+    state_default = Value(fallback.target) if fallback else None
+    text_default = Value(_audit.state_text(fallback.target)) if fallback else None
+    state_field = field.target_field if field.is_relation else field  # type: ignore[attr-defined]
+    new_state = Case(*state_whens, default=state_default, output_field=state_field)
+    new_text = Case(
+        *text_whens, default=text_default, output_field=models.CharField(max_length=255)
+    )
+    return where, new_state, new_text
+
+
+def _insert_records(
+    rows: models.QuerySet[Any],
+    using: str,
+    columns: Mapping[str, Any],
+) -> int:
+    """``INSERT INTO <audit table> (...) SELECT ... FROM <rows>``: the number of records."""
+    from django_guarded.models import AuditRecord
+
+    connection = connections[using]
+    aliases = {f"_guarded_{name}": columns[name] for name in _COLUMNS}
+    select = rows.order_by().values(**aliases)
+    if connection.features.has_select_for_update:
+        of = ("self",) if connection.features.has_select_for_update_of else ()
+        select = select.select_for_update(of=of)
+    sql, params = select.query.get_compiler(using=using).as_sql()
+    quote = connection.ops.quote_name
+    table = quote(AuditRecord._meta.db_table)
+    column = {field.name: str(field.column) for field in AuditRecord._meta.concrete_fields}
+    names = ", ".join(quote(column[name]) for name in _COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({names}) {sql}", params)
+        return int(cursor.rowcount)
+
+
+def bulk_transition(
+    queryset: models.QuerySet[Any],
+    method: Any,
+    *,
+    by: Any = None,
+    asof: datetime.datetime | None = None,
+    values: Mapping[str, Any] | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> int:
+    """Run the transition ``method`` on every row of ``queryset`` that may take it.
+
+    Rows whose state is not a source of the transition are left alone. Returns
+    the number of rows moved. See the module docstring for what is refused.
+    """
+    model = queryset.model
+    info = _resolve(model, method)
+    label = f"{model.__name__}.{info.func.__name__}()"
+    meta = info.func._django_fsm  # type: ignore[attr-defined]
+    field = meta.field
+    if isinstance(field, str):
+        field = model._meta.get_field(field)
+    for transition in meta.transitions.values():
+        _check_transition(label, info, transition, by)
+    if not _has_empty_body(info.func):
+        raise _refuse(
+            label,
+            "its body would not run for each row",
+            "Empty the body and pass what it sets as bulk_transition(..., values={...}), "
+            "or call the method on each object",
+        )
+    if info.audit is not None and data is None:
+        raise _refuse(
+            label,
+            "it declares audit= data, computed per object",
+            "Pass the data of the records as bulk_transition(..., data={...})",
+        )
+    query = queryset.query
+    if query.is_sliced or query.distinct or queryset._fields is not None:  # type: ignore[attr-defined]
+        raise TypeError(
+            f"bulk_transition() needs a plain filtered queryset of {model.__name__}: "
+            "not sliced, distinct(), values() or values_list()"
+        )
+
+    using = queryset.db if queryset._db else router.db_for_write(model)  # type: ignore[attr-defined]
+    where, new_state, target_text = _plan(field, meta.transitions)
+    rows = queryset.filter(where).using(using)
+    updates: dict[str, Any] = {field.name: new_state, **(values or {})}
+    audited = _audit.is_audited(model)
+    actor, actor_model, actor_pk = _audit.actor_fields(by)
+    when = asof if asof is not None else guarded_settings.now()
+    from django_guarded.models import AuditRecord, model_label
+
+    columns = {
+        "created_at": Value(when, output_field=models.DateTimeField()),
+        "model": Value(model_label(model)),
+        "object_pk": _pk_text(model, using),
+        "kind": Value(AuditRecord.Kind.BULK_TRANSITION.value),
+        "method": Value(info.func.__name__),
+        "field": Value(field.name),
+        "source": _state_text(field),
+        "target": target_text,
+        "actor": Value(actor),
+        "actor_model": Value(actor_model),
+        "actor_pk": Value(actor_pk),
+        "data": Value(dict(data or {}), output_field=AuditRecord._meta.get_field("data")),
+    }
+    with _guard.enter(_guard.Frame(model._meta.concrete_model)), transaction.atomic(using=using):
+        recorded = _insert_records(rows, using, columns) if audited else None
+        moved = rows.update(**updates)
+        if recorded is not None and recorded != moved:
+            raise ConcurrentTransition(
+                f"{label} in bulk: {moved} rows moved but {recorded} were locked and recorded "
+                "first; another transaction changed the selection in between. Nothing was "
+                "written: run it again."
+            )
+    return moved
