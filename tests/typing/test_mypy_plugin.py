@@ -1,0 +1,101 @@
+"""django_guarded.mypy_plugin, run through mypy on ``cases/guarded_writes.py``.
+
+Each line of the cases file that ends in ``# E: <code>`` must get exactly that error,
+and no other line any; the test project's models, full of transitions, operations
+and manager methods that write guarded fields, must get no ``guarded-field`` error.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+api = pytest.importorskip("mypy.api", reason="needs mypy and django-stubs")
+pytest.importorskip("mypy_django_plugin", reason="needs django-stubs")
+
+pytestmark = pytest.mark.mypy
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+CASES = HERE / "cases" / "guarded_writes.py"
+MODELS = ["tests/testapp/models.py", "tests/bank/models.py"]
+
+LINE = re.compile(
+    r"^(?P<path>[^:\n]+):(?P<line>\d+): error: (?P<message>.*?)(?:  \[(?P<code>[a-z-]+)\])?$"
+)
+EXPECTED = re.compile(r"# E: (?P<code>[a-z-]+)\s*$")
+
+
+def _config(tmp: Path) -> Path:
+    """tests/typing/mypy.ini, with the test project's models checked too."""
+    parser = configparser.ConfigParser()
+    parser.read(HERE / "mypy.ini")
+    parser.remove_section("mypy-django_guarded.*,tests.testapp.*,tests.bank.*")
+    for option in ("files", "exclude"):
+        parser.remove_option("mypy", option)
+    parser.set("mypy", "cache_dir", str(tmp / "cache"))
+    path = tmp / "mypy.ini"
+    with path.open("w") as file:
+        parser.write(file)
+    return path
+
+
+def _run(config: Path, *files: str) -> list[dict[str, str]]:
+    stdout, stderr, _ = api.run(["--config-file", str(config), "--no-pretty", *files])
+    assert "INTERNAL ERROR" not in stdout + stderr, stdout + stderr
+    return [m.groupdict() for m in map(LINE.match, stdout.splitlines()) if m]
+
+
+@pytest.fixture(scope="module")
+def errors(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[dict[str, str]]]:
+    config = _config(tmp_path_factory.mktemp("mypy"))
+    previous = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        # The models first: the second run reads them from mypy's cache, where only
+        # what the plugin stored in their metadata says which fields are guarded.
+        _run(config, *MODELS)
+        yield _run(config, str(CASES.relative_to(ROOT)), *MODELS)
+    finally:
+        os.chdir(previous)
+
+
+def _expected() -> set[tuple[int, str]]:
+    found = set()
+    for number, text in enumerate(CASES.read_text().splitlines(), start=1):
+        match = EXPECTED.search(text)
+        if match:
+            found.add((number, match["code"]))
+    return found
+
+
+def test_exactly_the_marked_lines_are_errors(errors: list[dict[str, str]]) -> None:
+    reported = {(int(e["line"]), e["code"]) for e in errors if Path(e["path"]).name == CASES.name}
+    assert reported == _expected()
+    assert len(_expected()) == 12
+
+
+def test_no_false_error_in_the_test_project_models(errors: list[dict[str, str]]) -> None:
+    assert [e for e in errors if e["code"] == "guarded-field" and "cases" not in e["path"]] == []
+
+
+def test_the_message_names_the_way_out(errors: list[dict[str, str]]) -> None:
+    messages = {int(e["line"]): e["message"] for e in errors if e["path"].endswith(CASES.name)}
+    lines = CASES.read_text().splitlines()
+    status = next(n for n, text in enumerate(lines, 1) if 'account.status = "expired"' in text)
+    signup_date = next(n for n, text in enumerate(lines, 1) if "account.signup_date = " in text)
+    assert messages[status] == (
+        "Account.status is guarded: change it through a transition: Account.signup() or "
+        'Account.expire() (test setup may assign it inside "with django_guarded.unguarded():")'
+    )
+    documented = (ROOT / "docs" / "typing.md").read_text()
+    assert f"error: {messages[status]}  [guarded-field]" in documented
+    assert messages[signup_date].startswith(
+        "Account.signup_date is guarded: change it inside one of the model's own methods: "
+        "Account.signup(), Account.expire() or Account.rename()"
+    )
