@@ -1,6 +1,6 @@
 """django-guarded: a Django model's own methods are the only way to change it.
 
-Public API::
+Public API:
 
     from django_guarded import FSMField, GuardedManager, GuardedModel, operation, transition
 """

@@ -1,6 +1,6 @@
 """The database reads of the admin mixin: object permissions and the audit trail.
 
-Used only by :mod:`django_guarded.admin`; django-guardian is imported inside the
+Used only by `django_guarded.admin`; django-guardian is imported inside the
 functions that need it.
 """
 

@@ -2,7 +2,7 @@
 
 A *step* is a transition or an operation the admin may run, with its options
 (label, help text, form, confirmation), resolved against an object's current
-state. Used only by :mod:`django_guarded.admin`.
+state. Used only by `django_guarded.admin`.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ source move to the target in one ``UPDATE``, and their audit records are written
 by one ``INSERT ... SELECT`` that reads the same rows, locked, first. Both run in
 one transaction; if the two statements did not see the same rows (a row moved
 into the selection between them), it raises
-:class:`~django_guarded.ConcurrentTransition` and nothing is written.
+`ConcurrentTransition` and nothing is written.
 
 Only what can be decided for all rows at once is allowed: no per-instance
 conditions, no callable permission, no ``on_error``, a fixed target per source,

@@ -4,9 +4,9 @@ Pessimistic locking (``lock=True``) lives in ``_transitions.py``: it re-reads th
 row with ``SELECT ... FOR UPDATE`` before the method body runs. The optimistic
 mode never waits for a lock: the UPDATE that saves the method's changes only
 matches the row if it still holds what the instance was loaded with, either its
-:class:`VersionField` or, for a model with ``guarded_optimistic = True`` and no
+`VersionField` or, for a model with ``guarded_optimistic = True`` and no
 version column, its state fields. A lost race matches no row, and raises
-:class:`~django_guarded.ConcurrentTransition` inside the method's transaction, so
+`ConcurrentTransition` inside the method's transaction, so
 nothing of the call is written.
 """
 
@@ -45,7 +45,7 @@ class VersionField(_IntegerField):
     Each UPDATE of a guarded model with a ``VersionField`` runs
     ``... SET version = N + 1 WHERE pk = ... AND version = N``, where ``N`` is the
     version the instance was loaded with. When another transaction saved the row
-    in between, no row matches and :class:`~django_guarded.ConcurrentTransition`
+    in between, no row matches and `ConcurrentTransition`
     is raised. The field is guarded: only the model's own methods may change it,
     and django-guarded does so itself.
     """
@@ -151,12 +151,12 @@ def retrying(
 def retrying(
     func: Callable[P, R] | None = None, /, *, attempts: int = 3, backoff: float = 0.01
 ) -> Any:
-    """Call ``func`` again when it loses a race (:class:`~django_guarded.ConcurrentTransition`).
+    """Call ``func`` again when it loses a race (`ConcurrentTransition`).
 
     ``retrying(account.withdraw)(amount)`` refreshes ``account`` from the database
     before each new attempt, since a bound method of a model instance would
     otherwise retry with the same stale values. Any other callable is simply called
-    again, so it should load what it needs itself::
+    again, so it should load what it needs itself:
 
         @retrying(attempts=5)
         def pay(invoice_id):

@@ -2,7 +2,7 @@
 
 The FSM fields are django-fsm-2's, minus its ``FSMFieldDescriptor``: reading a state
 goes through Django's own non-data descriptor, so ``account.status`` costs the same
-as reading any other field. Writes are checked by :class:`GuardedModel.__setattr__`.
+as reading any other field. Writes are checked by `GuardedModel.__setattr__`.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ _F = TypeVar("_F", bound="models.Field[Any, Any]")
 def guarded(field: _F) -> _F:
     """Mark ``field`` as guarded and return it.
 
-    On a :class:`~django_guarded.GuardedModel`, a guarded field can only be assigned
-    inside the model's own ``@transition`` and ``@operation`` methods::
+    On a `GuardedModel`, a guarded field can only be assigned
+    inside the model's own ``@transition`` and ``@operation`` methods:
 
         signup_date = guarded(models.DateTimeField(null=True))
 
@@ -45,7 +45,7 @@ def guarded(field: _F) -> _F:
 
 
 def is_guarded(field: object) -> bool:
-    """Whether ``field`` is an FSM state field or was marked with :func:`guarded`."""
+    """Whether ``field`` is an FSM state field or was marked with `guarded()`."""
     return isinstance(field, django_fsm.FSMFieldMixin) or bool(getattr(field, GUARDED_ATTR, False))
 
 

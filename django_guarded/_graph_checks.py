@@ -1,7 +1,7 @@
 """System checks on the shape of each state machine (``django_guarded.E004`` to ``E006``,
 ``W004`` and ``W005``).
 
-They read the machines as :mod:`django_guarded.graph` describes them, so a warning
+They read the machines as `django_guarded.graph` describes them, so a warning
 names the same states and transitions the diagrams show.
 """
 

@@ -22,7 +22,7 @@ class Frame:
     """One level of permission to write.
 
     ``model`` is the concrete model whose own code is running (``None``: any model,
-    as inside :func:`unguarded`). ``only`` narrows the permission to one instance,
+    as inside `unguarded()`). ``only`` narrows the permission to one instance,
     for Django's own bookkeeping (loading, refreshing, cleaning). ``owner`` is the
     instance whose operation runs, and ``snapshot`` its field values when it began.
     """

@@ -96,7 +96,7 @@ class GuardedQuerySet(models.QuerySet[_M]):
 
 
 class GuardedManager(BaseManager.from_queryset(GuardedQuerySet), Generic[_M]):  # type: ignore[misc]
-    """The manager of a :class:`~django_guarded.GuardedModel`.
+    """The manager of a `GuardedModel`.
 
     Subclass it and add ``@operation`` methods: they are the only way to create rows
     (``Model.objects.create()`` and friends raise ``DirectSaveError`` elsewhere).

@@ -39,8 +39,8 @@ class GuardedModel(models.Model):
 
     Outside a ``@transition`` or ``@operation`` method of the model (or of its
     manager or queryset), assigning a guarded field raises
-    :class:`~django_guarded.GuardedFieldError`, and ``save()`` or ``delete()`` raise
-    :class:`~django_guarded.DirectSaveError`. Reading is never restricted, and
+    `GuardedFieldError`, and ``save()`` or ``delete()`` raise
+    `DirectSaveError`. Reading is never restricted, and
     costs what it costs on any Django model.
     """
 

@@ -3,7 +3,7 @@
 Migration ``0002_audit_triggers`` installs triggers that reject ``UPDATE`` and
 ``DELETE`` of ``django_guarded_auditrecord`` (and ``TRUNCATE`` on PostgreSQL).
 ``UPDATE`` is always rejected. ``DELETE`` and ``TRUNCATE`` pass only while this
-connection has said it is purging, which only :func:`allow_audit_purge` does (the
+connection has said it is purging, which only `allow_audit_purge()` does (the
 ``flush`` command and a test database's teardown use it). The names below are
 part of the triggers' contract and must match the migration:
 

@@ -43,7 +43,7 @@ class Problem:
 
 @dataclass
 class Report:
-    """What :func:`verify` found."""
+    """What `verify()` found."""
 
     problems: list[Problem] = field(default_factory=list)
     checked: int = 0

@@ -1,7 +1,7 @@
 """Django admin support: transition buttons that cannot be forged.
 
-:class:`TransitionAdminMixin` goes first in a ``ModelAdmin``'s bases, alone or in
-front of django-guardian's ``GuardedModelAdmin``::
+`TransitionAdminMixin` goes first in a ``ModelAdmin``'s bases, alone or in
+front of django-guardian's ``GuardedModelAdmin``:
 
     @admin.register(Claim)
     class ClaimAdmin(TransitionAdminMixin, GuardedModelAdmin):
@@ -517,7 +517,7 @@ class TransitionAdminMixin(_Base):
 
 
 class TransitionAdmin(TransitionAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
-    """A ``ModelAdmin`` with :class:`TransitionAdminMixin`, for models that need nothing else."""
+    """A ``ModelAdmin`` with `TransitionAdminMixin`, for models that need nothing else."""
 
 
 def _bulk_action(step: Step) -> Callable[..., None]:

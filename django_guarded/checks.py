@@ -14,7 +14,7 @@
 ``django_guarded.E006``  ``guarded_initial_states`` or ``guarded_final_states`` is wrong.
 ======================  =========================================================
 
-E004 to E006, W004 and W005 live in :mod:`django_guarded._graph_checks`.
+E004 to E006, W004 and W005 live in `django_guarded._graph_checks`.
 """
 
 from __future__ import annotations

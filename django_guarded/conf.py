@@ -1,6 +1,6 @@
 """django-guarded's settings, read in one place.
 
-Everything is optional and lives in one dictionary in the project's settings::
+Everything is optional and lives in one dictionary in the project's settings:
 
     DJANGO_GUARDED = {
         "AUDIT": True,                            # write an audit record per call
@@ -8,7 +8,7 @@ Everything is optional and lives in one dictionary in the project's settings::
         "MERMAID_JS": None,                       # mermaid.js for the machine diagrams
     }
 
-Code reads them through :data:`guarded_settings`; tests change them with Django's
+Code reads them through `guarded_settings`; tests change them with Django's
 ``override_settings`` (or pytest-django's ``settings`` fixture), which this module
 notices.
 """
@@ -48,7 +48,7 @@ class _Values:
 
 
 class GuardedSettings:
-    """Typed access to ``settings.DJANGO_GUARDED``, with the defaults of :data:`DEFAULTS`.
+    """Typed access to ``settings.DJANGO_GUARDED``, with the defaults of `DEFAULTS`.
 
     Values are read and checked on first use and cached until a setting changes.
     """

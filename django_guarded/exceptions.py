@@ -1,4 +1,4 @@
-"""Every error django-guarded raises derives from :class:`GuardedError`.
+"""Every error django-guarded raises derives from `GuardedError`.
 
 Where Django or django-fsm-2 code expects one of its own exceptions, ours inherit
 it as well, so existing ``except`` clauses keep working after a switch.

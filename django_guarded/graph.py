@@ -1,11 +1,11 @@
 """State machines as data, and as Graphviz DOT or Mermaid text.
 
-:func:`describe` reads one state field of a model: its states (the field's choices,
-then any other state its default or its transitions name) and one :class:`Edge` per
+`describe()` reads one state field of a model: its states (the field's choices,
+then any other state its default or its transitions name) and one `Edge` per
 transition method and source state. Wildcard sources are expanded against the
 states (``"*"``: every state, ``"+"``: every state but the target, each only where
 the method has no transition of its own), and a ``RETURN_VALUE`` or ``GET_STATE``
-target fans out to the states it declares. :func:`to_dot` and :func:`to_mermaid`
+target fans out to the states it declares. `to_dot()` and `to_mermaid()`
 draw the result; nothing here touches the database.
 
 Which states a machine starts and ends in:

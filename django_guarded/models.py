@@ -1,9 +1,9 @@
-"""The audit trail: one :class:`AuditRecord` per transition and operation.
+"""The audit trail: one `AuditRecord` per transition and operation.
 
 Records are written by django-guarded itself, in the transaction of the call they
 describe, and are never changed afterwards: ``save()`` of a stored record,
 ``delete()``, and queryset ``update()``/``delete()`` raise
-:class:`~django_guarded.AppendOnlyError`, and database triggers (migration
+`AppendOnlyError`, and database triggers (migration
 ``0002``) reject ``UPDATE``, ``DELETE`` and, on PostgreSQL, ``TRUNCATE`` of the
 table, so raw SQL cannot rewrite history either.
 """
@@ -137,7 +137,7 @@ class AuditRecord(GuardedModel):
     save.alters_data = True  # type: ignore[attr-defined]
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
-        """Always raises :class:`~django_guarded.AppendOnlyError`."""
+        """Always raises `AppendOnlyError`."""
         raise AppendOnlyError(_APPEND_ONLY.format(action="deleted (delete())"))
 
     delete.alters_data = True  # type: ignore[attr-defined]

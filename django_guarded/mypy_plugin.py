@@ -1,13 +1,13 @@
 """A mypy plugin: assigning a guarded field outside its model is a type error.
 
-Enable it after django-stubs' plugin, in ``pyproject.toml``::
+Enable it after django-stubs' plugin, in ``pyproject.toml``:
 
     [tool.mypy]
     plugins = ["mypy_django_plugin.main", "django_guarded.mypy_plugin"]
 
 With it, mypy reports ``account.status = "closed"`` written outside ``Account``
 with the error code ``guarded-field``, as the guard would raise
-:class:`~django_guarded.GuardedFieldError` at run time. The plugin decides by
+`GuardedFieldError` at run time. The plugin decides by
 *where* the assignment is written, not by when it runs:
 
 - allowed in the body of any method of the model, of a model it derives from or

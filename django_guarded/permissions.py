@@ -4,7 +4,7 @@ A transition's ``permission`` is granted as django-fsm-2 grants it: a callable
 ``permission(instance, user)`` decides alone; a permission string is granted when
 ``user.has_perm(perm, instance)`` (an object permission, from django-guardian's
 ``ObjectPermissionBackend``) or ``user.has_perm(perm)`` (a global permission, from
-Django's ``ModelBackend``) says so. :class:`TransitionChecker` answers the same
+Django's ``ModelBackend``) says so. `TransitionChecker` answers the same
 question for many objects in a constant number of queries.
 
 django-guardian is optional: it is imported here, lazily, and only used when its
@@ -137,7 +137,7 @@ class TransitionChecker:
 
     ``has_perm(transition, obj)`` answers as ``transition.has_perm(obj, user)``
     (django-fsm-2's check, which the transition call itself enforces), with the
-    same backends, but from data loaded in bulk by :meth:`prefetch`:
+    same backends, but from data loaded in bulk by `prefetch()`:
 
     * the user's global permissions: one query (none if Django already cached them
       on the user);
@@ -168,7 +168,7 @@ class TransitionChecker:
     # -- loading --------------------------------------------------------------------------
 
     def prefetch(self, objects: Iterable[models.Model]) -> None:
-        """Load the permissions needed to answer :meth:`has_perm` for ``objects``.
+        """Load the permissions needed to answer `has_perm()` for ``objects``.
 
         Only the permission strings of transitions available from each object's
         state are looked up, and only for the objects that have one.
@@ -324,7 +324,7 @@ def available_transitions(
 
     Available means: a transition starts from the object's current state and its
     conditions hold. Permitted means what the call itself enforces (see
-    :class:`TransitionChecker`). For saved objects of models whose transitions
+    `TransitionChecker`). For saved objects of models whose transitions
     use permission strings, the permissions cost a constant number of queries
     however many objects there are: one for the user's global permissions and two
     for django-guardian's object permissions; pass a list to avoid the query that

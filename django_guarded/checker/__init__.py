@@ -2,7 +2,7 @@
 the model's own methods and managers, without importing Django or the project.
 
 Use it as ``django-guarded-check`` (or ``python -m django_guarded.checker``),
-as the ``GRD`` flake8 plugin, or from Python::
+as the ``GRD`` flake8 plugin, or from Python:
 
     from pathlib import Path
     from django_guarded.checker import run

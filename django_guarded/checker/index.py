@@ -8,7 +8,7 @@ third-party modules that project models derive from are read from
 ``sys.path`` as source, when ``follow-imports`` is on.
 
 Summaries of the project's files are cached by mtime and size (see
-:mod:`django_guarded.checker.cache`); everything derived from them is
+`django_guarded.checker.cache`); everything derived from them is
 recomputed each run, which takes milliseconds.
 """
 
@@ -116,7 +116,7 @@ class ProjectIndex:
     ) -> ProjectIndex:
         """Index the project under ``root`` (plus ``extra_paths``), using the cache.
 
-        Files in ``keep`` that had to be parsed are kept in :attr:`parsed`, so a
+        Files in ``keep`` that had to be parsed are kept in `parsed`, so a
         caller checking them does not parse them twice.
         """
         index = cls(root, config)
@@ -372,7 +372,7 @@ class ProjectIndex:
         return info
 
     def model(self, qualname: str) -> ModelInfo | None:
-        """The :class:`ModelInfo` of a canonical model class name, else ``None``."""
+        """The `ModelInfo` of a canonical model class name, else ``None``."""
         if qualname in self._models:
             return self._models[qualname]
         self._models[qualname] = None

@@ -79,7 +79,7 @@ def format_github(findings: Sequence[Finding]) -> str:
 
 
 def render(findings: Sequence[Finding], fmt: str) -> str:
-    """Render in one of :data:`FORMATS`."""
+    """Render in one of `FORMATS`."""
     if fmt == "json":
         return format_json(findings)
     if fmt == "github":

@@ -72,7 +72,7 @@ _CHILDREN: dict[type[ast.AST], Callable[[Any], Iterable[ast.AST]]] = {
 
 
 class FileChecker(TypeInference):
-    """Check one module; findings collect in :attr:`findings`."""
+    """Check one module; findings collect in `findings`."""
 
     def __init__(
         self,

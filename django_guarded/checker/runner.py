@@ -1,7 +1,7 @@
 """Running the checker: a project (root, settings, index) and a run over paths.
 
 The standalone command and the flake8 plugin both go through
-:class:`Project`, so they report the same findings.
+`Project`, so they report the same findings.
 """
 
 from __future__ import annotations

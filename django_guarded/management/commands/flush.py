@@ -3,7 +3,7 @@
 Django's own ``flush`` (which ``TransactionTestCase`` also runs between tests)
 deletes every table's rows; the audit table's triggers reject that unless the
 connection is purging. This command is Django's, run inside
-:func:`django_guarded.allow_audit_purge` for the flushed database.
+`django_guarded.allow_audit_purge()` for the flushed database.
 """
 
 from __future__ import annotations

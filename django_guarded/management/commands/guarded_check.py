@@ -1,6 +1,6 @@
 """``manage.py guarded_check``: the static checker, run from a Django project.
 
-The same as ``django-guarded-check`` (see :mod:`django_guarded.checker.cli`),
+The same as ``django-guarded-check`` (see `django_guarded.checker.cli`),
 checking ``settings.BASE_DIR`` when no path is given. The checker itself never
 imports the project: this command is only a convenience for projects that run
 their tools through ``manage.py``. Exits with status 1 when something is
