@@ -59,3 +59,23 @@ def test_running_the_checker_imports_no_django(tmp_path: Path) -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=False, cwd=tmp_path
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_importing_the_installed_checker_loads_no_django() -> None:
+    """The runtime package imports its public names lazily, so the checker's import
+    (as flake8 and the command line do it) does not pay for loading Django."""
+    script = (
+        "import sys\n"
+        "import django_guarded.checker\n"
+        "import django_guarded.checker.flake8\n"
+        "loaded = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.'))\n"
+        "assert not loaded, loaded\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=CHECKER.parents[1],
+    )
+    assert done.returncode == 0, done.stderr
