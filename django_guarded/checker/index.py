@@ -139,7 +139,15 @@ class ProjectIndex:
         config = self.config
         old = _Lookup(*cache.load(cache_dir)) if cache_dir is not None else _Lookup()
         new_files: dict[str, cache.Entry] = {}
-        for path in iter_python_files(paths, config.exclude):
+        # Files under allowed paths (tests, migrations) are never checked, and the
+        # code that is checked does not import its models from them: leaving them
+        # out of the index saves most of a cold run on a project with many tests.
+        # Patterns anchored at the root are kept, as paths here are relative to
+        # each index path rather than to the root.
+        skipped = config.exclude + tuple(
+            pattern for pattern in config.all_allowed_paths if not pattern.startswith("/")
+        )
+        for path in iter_python_files(paths, skipped):
             if str(path) not in new_files:
                 self._add_file(path, old.files, new_files, keep)
         self._cached_external = old.external

@@ -240,6 +240,26 @@ def test_cache_notices_changed_added_and_removed_files(shop: Path) -> None:
     assert removed.stats.cache_written
 
 
+def test_allowed_paths_are_left_out_of_the_index(shop: Path) -> None:
+    """Tests and migrations are never checked, so they are not parsed for the index
+    either; setting allowed-paths to nothing brings them back."""
+    tests = shop / "shop" / "tests"
+    tests.mkdir()
+    (tests / "__init__.py").write_text("")
+    (tests / "models.py").write_text(
+        "from django.db import models\n\nclass Fixture(models.Model):\n    pass\n"
+    )
+    (shop / "shop" / "migrations").mkdir()
+    (shop / "shop" / "migrations" / "0001_initial.py").write_text("X = 1\n")
+    index = index_of(shop)
+    assert index.stats.files == 2
+    assert index.model("shop.tests.models.Fixture") is None
+    assert index.model("shop.models.Account") is not None
+    everything = index_of(shop, allowed_paths=(), cache=False)
+    assert everything.stats.files == 5
+    assert everything.model("shop.tests.models.Fixture") is not None
+
+
 def test_cache_can_be_switched_off(shop: Path) -> None:
     index_of(shop, cache=False)
     assert not (shop / ".django-guarded-cache").exists()
