@@ -42,6 +42,29 @@ GUARDED_PACKAGE = "django_guarded"
 FSM_PACKAGE = "django_fsm"
 FSM_FIELD_NAMES = frozenset({"FSMField", "FSMIntegerField", "FSMKeyField"})
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+_DJANGO_WITHOUT_MODELS = (
+    "django.apps",
+    "django.conf",
+    "django.contrib.admin",
+    "django.core",
+    "django.db.backends",
+    "django.db.migrations",
+    "django.db.models",
+    "django.dispatch",
+    "django.forms",
+    "django.http",
+    "django.middleware",
+    "django.template",
+    "django.templatetags",
+    "django.test",
+    "django.urls",
+    "django.utils",
+    "django.views",
+)
+"""Installed Django packages that define no model or manager a project could derive
+from (the roots in ``django.db.models`` are known by name, and
+``django.contrib.admin.models`` is excepted): views, forms and the like are
+subclassed everywhere, and reading their source would only cost time."""
 _MAX_DEPTH = 30
 
 
@@ -239,7 +262,13 @@ class ProjectIndex:
         if not self._external_allowed:
             return None
         top = name.partition(".")[0]
-        if top in self._tops or top in _STDLIB or top == GUARDED_PACKAGE or top == "builtins":
+        if (
+            top in self._tops
+            or top in _STDLIB
+            or top == GUARDED_PACKAGE
+            or top == "builtins"
+            or _without_models(name)
+        ):
             self._external[name] = None
             return None
         found = _find_on_sys_path(name)
@@ -627,3 +656,12 @@ def _find_on_sys_path(module: str) -> tuple[Path, bool] | None:
             break
     _FOUND[module] = result
     return result
+
+
+def _without_models(module: str) -> bool:
+    """Whether an installed module is one of Django's that hold no model class."""
+    if not module.startswith("django.") or module == "django.contrib.admin.models":
+        return False
+    return any(
+        module == prefix or module.startswith(prefix + ".") for prefix in _DJANGO_WITHOUT_MODELS
+    )

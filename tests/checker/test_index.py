@@ -211,6 +211,45 @@ def test_installed_third_party_models_are_read_without_importing(
     assert index_of(root, follow_imports=False).model("accounts.models.User") is None
 
 
+def test_django_packages_without_models_are_not_read(make_project: MakeProject) -> None:
+    """Views, forms and admin classes are subclassed everywhere; Django's sources
+    for them are not read, while its model modules still are."""
+    root = make_project(
+        {
+            "shop/__init__.py": "",
+            "shop/views.py": """
+                from django import forms
+                from django.contrib import admin
+                from django.views.generic import DetailView
+
+                class AccountView(DetailView):
+                    pass
+
+                class AccountForm(forms.ModelForm):
+                    pass
+
+                class AccountAdmin(admin.ModelAdmin):
+                    pass
+            """,
+            "shop/models.py": """
+                from django.contrib.admin.models import LogEntry
+
+                class Entry(LogEntry):
+                    class Meta:
+                        proxy = True
+            """,
+        }
+    )
+    index = index_of(root, cache=False)
+    assert index.model("shop.views.AccountView") is None
+    assert index.model("shop.views.AccountAdmin") is None
+    assert index.model("shop.models.Entry") is not None
+    read = {name for name, summary in index._external.items() if summary is not None}
+    assert "django.contrib.admin.models" in read
+    assert not any(name.startswith(("django.views", "django.forms")) for name in read), read
+    assert "django.contrib.admin.options" not in read
+
+
 def test_second_run_parses_nothing(shop: Path) -> None:
     first = index_of(shop)
     assert first.stats.parsed == first.stats.files == 2
