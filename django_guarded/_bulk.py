@@ -17,7 +17,6 @@ the transition should set go in ``values=``.
 from __future__ import annotations
 
 import datetime
-import dis
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -53,27 +52,6 @@ _COLUMNS = (
     "actor_pk",
     "data",
 )
-
-
-def _empty() -> None:
-    pass
-
-
-def _empty_doc() -> None:
-    """A docstring only."""
-
-
-_EMPTY_CODES = {
-    tuple((i.opname, i.argval) for i in dis.get_instructions(f)) for f in (_empty, _empty_doc)
-}
-
-
-def _has_empty_body(func: Any) -> bool:
-    """Whether ``func``'s body is only ``pass``, ``...`` and/or a docstring."""
-    code = getattr(func, "__code__", None)
-    if code is None:
-        return False
-    return tuple((i.opname, i.argval) for i in dis.get_instructions(code)) in _EMPTY_CODES
 
 
 def _resolve(model: type[models.Model], method: Any) -> MethodInfo:
@@ -227,7 +205,7 @@ def bulk_transition(
         field = model._meta.get_field(field)
     for transition in meta.transitions.values():
         _check_transition(label, info, transition, by)
-    if not _has_empty_body(info.func):
+    if not info.empty_body:
         raise _refuse(
             label,
             "its body would not run for each row",

@@ -7,6 +7,7 @@ transaction rolls back and the instance gets its previous values back.
 
 from __future__ import annotations
 
+import dis
 import functools
 import inspect
 import sys
@@ -17,6 +18,7 @@ import django_fsm
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, models, router, transaction
 from django.db.models.manager import BaseManager
+from django_fsm.signals import post_transition, pre_transition
 
 from django_guarded import _audit, _guard
 from django_guarded._tracking import persist_changes, restore, snapshot
@@ -42,10 +44,31 @@ class _System:
 SYSTEM: Any = _System()
 
 
+def _empty() -> None:
+    pass
+
+
+def _empty_doc() -> None:
+    """A docstring only."""
+
+
+_EMPTY_CODES = {
+    tuple((i.opname, i.argval) for i in dis.get_instructions(f)) for f in (_empty, _empty_doc)
+}
+
+
+def _has_empty_body(func: Any) -> bool:
+    """Whether ``func``'s body is only ``pass``, ``...`` and/or a docstring."""
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return False
+    return tuple((i.opname, i.argval) for i in dis.get_instructions(code)) in _EMPTY_CODES
+
+
 class MethodInfo:
     """What django-guarded knows about a decorated method (``method.__guarded__``)."""
 
-    __slots__ = ("accepts_asof", "accepts_by", "audit", "func", "kind", "lock")
+    __slots__ = ("accepts_asof", "accepts_by", "audit", "empty_body", "func", "kind", "lock")
 
     def __init__(
         self,
@@ -64,6 +87,8 @@ class MethodInfo:
         self.accepts_by = any(
             p.name == "by" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters
         )
+        #: The body is only ``pass`` or a docstring: it cannot run SQL.
+        self.empty_body = _has_empty_body(func)
 
 
 def _reject_coroutine(func: Callable[..., Any], decorator: str) -> None:
@@ -312,6 +337,22 @@ def _run_transition(
     return _run_instance_method(info, instance, args, kwargs, (body, recheck, meta, field), actor)
 
 
+def _runs_no_sql(
+    info: MethodInfo, instance: models.Model, fsm: tuple[FSMMeta, FSMFieldMixin]
+) -> bool:
+    """Whether a transition certainly runs no SQL before its UPDATE: its body is
+    empty, and django-fsm calls nothing of the user's around it (no conditions, no
+    computed target, no receiver of its transition signals)."""
+    if not info.empty_body:
+        return False
+    meta, field = fsm
+    transition = meta.get_transition(field.get_state(instance))
+    if transition is None or transition.conditions or hasattr(transition.target, "get_state"):
+        return False
+    sender = type(instance)
+    return not (pre_transition.has_listeners(sender) or post_transition.has_listeners(sender))
+
+
 class _StatementCounter:
     """An execute wrapper that counts the statements a method body runs."""
 
@@ -351,13 +392,17 @@ def _run_instance_method(
     # here cannot break the caller's transaction.
     # The audit record is a second statement, which must commit with the change.
     counter = None if (info.lock or audited or connection.in_atomic_block) else _StatementCounter()
+    # When nothing before the UPDATE can query (see _runs_no_sql), no transaction is
+    # opened at all: on MySQL and MariaDB even an empty one costs three round trips.
+    no_sql = counter is not None and fsm is not None and _runs_no_sql(info, instance, fsm[2:])
     token = _guard._frame.set(frame)
     try:
         source = fsm[3].get_state(instance) if fsm else None
         atomic = transaction.atomic(using=using)
-        open_ = True
+        open_ = not no_sql
         try:
-            atomic.__enter__()
+            if open_:
+                atomic.__enter__()
             try:
                 if info.lock:
                     _lock_row(instance, using)
@@ -368,7 +413,7 @@ def _run_instance_method(
                 # The baseline moves when the body saves; ``before`` stays for an undo.
                 frame.snapshot = list(before)
                 object_pk = instance.pk  # the record's, even if the body deletes the row
-                if counter is None:
+                if counter is None or no_sql:
                     result = fsm[0]() if fsm else info.func(instance, *args, **kwargs)
                 else:
                     wrappers = connection.execute_wrappers
