@@ -391,10 +391,11 @@ def _run_instance_method(
     # it. Inside the caller's transaction the savepoint stays, so that a failure
     # here cannot break the caller's transaction.
     # The audit record is a second statement, which must commit with the change.
-    counter = None if (info.lock or audited or connection.in_atomic_block) else _StatementCounter()
+    lone_update = not (info.lock or audited or connection.in_atomic_block)
     # When nothing before the UPDATE can query (see _runs_no_sql), no transaction is
     # opened at all: on MySQL and MariaDB even an empty one costs three round trips.
-    no_sql = counter is not None and fsm is not None and _runs_no_sql(info, instance, fsm[2:])
+    no_sql = lone_update and fsm is not None and _runs_no_sql(info, instance, fsm[2:])
+    counter = _StatementCounter() if lone_update and not no_sql else None
     token = _guard._frame.set(frame)
     try:
         source = fsm[3].get_state(instance) if fsm else None
@@ -413,7 +414,7 @@ def _run_instance_method(
                 # The baseline moves when the body saves; ``before`` stays for an undo.
                 frame.snapshot = list(before)
                 object_pk = instance.pk  # the record's, even if the body deletes the row
-                if counter is None or no_sql:
+                if counter is None:
                     result = fsm[0]() if fsm else info.func(instance, *args, **kwargs)
                 else:
                     wrappers = connection.execute_wrappers
