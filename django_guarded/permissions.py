@@ -24,6 +24,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.encoding import force_str
 
+from django_guarded.graph import state_fields
+
 if TYPE_CHECKING:
     from django_fsm import Transition
 
@@ -45,11 +47,6 @@ _MODEL_BACKEND_METHODS = (
     "_get_user_permissions",
     "_get_group_permissions",
 )
-
-
-def state_fields(model: type[models.Model]) -> list[django_fsm.FSMFieldMixin]:
-    """The FSM state fields of ``model``, in declaration order."""
-    return [f for f in model._meta.concrete_fields if isinstance(f, django_fsm.FSMFieldMixin)]
 
 
 def _fields(obj: models.Model, field: str | None) -> list[django_fsm.FSMFieldMixin]:
