@@ -214,7 +214,7 @@ class ProjectIndex:
                 source = path.read_bytes()
             except OSError:
                 return
-            tree = _parse(source)
+            tree = parse_source(source)
             summary = summarize(tree, module, is_package) if tree is not None else {}
             if path in keep:
                 self.parsed[path] = ParsedFile(source, tree)
@@ -290,7 +290,7 @@ class ProjectIndex:
             summary: Summary = entry[4]
         else:
             try:
-                tree = _parse(path.read_bytes())
+                tree = parse_source(path.read_bytes())
             except OSError:
                 return None
             self.stats.external_parsed += 1
@@ -627,7 +627,8 @@ def _relation(last: str) -> str | None:
     return None
 
 
-def _parse(source: bytes) -> ast.Module | None:
+def parse_source(source: bytes) -> ast.Module | None:
+    """The syntax tree of a file's bytes, or ``None`` when it is not valid Python."""
     try:
         return ast.parse(source)
     except (SyntaxError, ValueError):

@@ -19,7 +19,7 @@ from typing import Any
 
 from django_guarded.checker import baseline as baselines
 from django_guarded.checker.config import Config, load_config
-from django_guarded.checker.index import ProjectIndex
+from django_guarded.checker.index import ProjectIndex, parse_source
 from django_guarded.checker.noqa import filter_noqa
 from django_guarded.checker.paths import find_root, iter_python_files, matches_any, module_name
 from django_guarded.checker.report import Finding
@@ -220,7 +220,7 @@ def _run(
         result.lines += text.count("\n")
         if project.policy(project.rel_path(path))[0] or not project.might_report(text):
             continue
-        tree = kept.tree if kept is not None else _parse(source)
+        tree = kept.tree if kept is not None else parse_source(source)
         if tree is None:
             continue
         result.checked += 1
@@ -242,10 +242,3 @@ def _run(
 
 def _inside(path: Path, base: Path) -> bool:
     return path == base or base in path.parents
-
-
-def _parse(source: bytes) -> ast.Module | None:
-    try:
-        return ast.parse(source)
-    except (SyntaxError, ValueError):
-        return None
