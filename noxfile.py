@@ -39,11 +39,16 @@ TEST_REQUIREMENTS = [
     "pytest-django",
     "hypothesis",
     "pytest-playwright",
-    "psycopg[binary]",
-    "mysqlclient",
     "tomli; python_version < '3.11'",
 ]
-BENCH_REQUIREMENTS = ["flake8", "pyflakes", "psycopg[binary]", "mysqlclient"]
+BENCH_REQUIREMENTS = ["flake8", "pyflakes"]
+#: The driver each ``DATABASE_URL`` scheme needs; SQLite's comes with Python.
+DRIVERS = {
+    "postgres": "psycopg[binary]",
+    "postgresql": "psycopg[binary]",
+    "mysql": "mysqlclient",
+    "mariadb": "mysqlclient",
+}
 DOCS_REQUIREMENTS = [
     "mkdocs>=1.6,<2",
     "mkdocs-material>=9.5",
@@ -144,8 +149,41 @@ def _django_requirement(django: str) -> str:
     return f"Django~={django}.0"
 
 
+def _mysql_client_library_found() -> bool:
+    """Whether pkg-config knows the client library mysqlclient compiles against."""
+    if shutil.which("pkg-config") is None:
+        return False
+    return any(
+        subprocess.run(["pkg-config", "--exists", name], check=False).returncode == 0
+        for name in ("mysqlclient", "mariadb", "libmariadb")
+    )
+
+
+def _driver(session: nox.Session) -> list[str]:
+    """The database driver ``DATABASE_URL`` needs, if any, as a requirement list.
+
+    mysqlclient compiles against the MariaDB client library: without it the
+    install would fail deep in a build log, so say what to install instead.
+    """
+    scheme = os.environ.get("DATABASE_URL", "").partition(":")[0]
+    driver = DRIVERS.get(scheme)
+    if driver == "mysqlclient" and not _mysql_client_library_found():
+        session.error(
+            "DATABASE_URL names MariaDB/MySQL, whose driver mysqlclient compiles against the "
+            "client library: install it and pkg-config first (Debian/Ubuntu: "
+            "apt-get install libmariadb-dev pkg-config)"
+        )
+    return [driver] if driver else []
+
+
 def _run_tests(session: nox.Session, django: str) -> None:
-    session.install("-e", ".[guardian,flake8]", _django_requirement(django), *TEST_REQUIREMENTS)
+    session.install(
+        "-e",
+        ".[guardian,flake8]",
+        _django_requirement(django),
+        *TEST_REQUIREMENTS,
+        *_driver(session),
+    )
     # DATABASE_URL reaches pytest unchanged: sessions inherit the environment.
     session.run("pytest", *session.posargs)
 
@@ -241,7 +279,9 @@ def bench(session: nox.Session) -> None:
 
     ``DATABASE_URL`` picks the database, as for the tests.
     """
-    session.install("-e", ".[guardian,flake8]", *BENCH_REQUIREMENTS, *BENCH_PROJECTS)
+    session.install(
+        "-e", ".[guardian,flake8]", *BENCH_REQUIREMENTS, *BENCH_PROJECTS, *_driver(session)
+    )
     session.run("python", "bench/run.py", *session.posargs)
 
 
