@@ -4,6 +4,10 @@ A record is written inside the transaction of the call it describes, after the
 object's row was saved: it commits with the change or rolls back with it. Per
 object, records are therefore written in the order their changes committed
 (the row lock the UPDATE takes orders them), which is what ``id`` order shows.
+
+On PostgreSQL the record of a model method is inserted by the same statement as
+the object's ``UPDATE`` when it can be (`update_with_record`); otherwise it is
+saved as a statement of its own (`save_record`).
 """
 
 from __future__ import annotations
@@ -11,30 +15,41 @@ from __future__ import annotations
 import datetime
 import inspect
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.apps import apps as django_apps
-from django.db import models
+from django.db import connections, models
+from django.db.models.signals import post_save, pre_save
 
 from django_guarded import _guard
 from django_guarded.conf import guarded_settings
 
 if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
     from django_guarded._transitions import MethodInfo
 
 __all__ = [
     "AuditData",
+    "RecordValues",
     "accepts_asof",
     "actor_fields",
+    "instance_record",
     "is_audited",
+    "new_record",
     "record",
     "resolve_asof",
+    "save_record",
     "state_text",
+    "update_with_record",
+    "writes_with_update",
 ]
 
 #: What ``audit=`` returns: a JSON-serialisable mapping (``DjangoJSONEncoder``:
 #: ``Decimal``, ``datetime``, ``UUID`` are fine).
 AuditData = Mapping[str, Any]
+#: An audit record not written yet: ``AuditRecord`` field names and their values.
+RecordValues = dict[str, Any]
 
 _TEXT = 255
 
@@ -94,40 +109,50 @@ def state_text(value: Any) -> str | None:
     return str(value)[:_TEXT]
 
 
-def record(
+def new_record(
     model: type[models.Model],
     object_pk: Any,
     *,
     kind: str,
     method: str,
-    using: str,
     by: Any = None,
     asof: datetime.datetime | None = None,
     field: str = "",
     source: Any = None,
     target: Any = None,
     data: AuditData | None = None,
-) -> None:
-    """Insert one audit record on database ``using`` (inside the caller's transaction)."""
-    from django_guarded.models import AuditRecord, model_label
+) -> RecordValues:
+    """The field values of an audit record of a call on an object of ``model``."""
+    from django_guarded.models import model_label
 
     actor, actor_model, actor_pk = actor_fields(by)
-    entry = AuditRecord(
-        created_at=asof if asof is not None else guarded_settings.now(),
-        model=model_label(model),
-        object_pk="" if object_pk is None else str(object_pk),
-        kind=kind,
-        method=method,
-        field=field,
-        source=state_text(source) if field else None,
-        target=state_text(target) if field else None,
-        actor=actor,
-        actor_model=actor_model,
-        actor_pk=actor_pk,
-        data=dict(data) if data else {},
-    )
+    return {
+        "created_at": asof if asof is not None else guarded_settings.now(),
+        "model": model_label(model),
+        "object_pk": "" if object_pk is None else str(object_pk),
+        "kind": kind,
+        "method": method,
+        "field": field,
+        "source": state_text(source) if field else None,
+        "target": state_text(target) if field else None,
+        "actor": actor,
+        "actor_model": actor_model,
+        "actor_pk": actor_pk,
+        "data": dict(data) if data else {},
+    }
+
+
+def save_record(values: RecordValues, using: str) -> None:
+    """Insert a record of ``values`` on database ``using`` (in the caller's transaction)."""
+    from django_guarded.models import AuditRecord
+
     with _guard.enter(_guard.Frame(AuditRecord)):
-        entry.save(using=using)
+        AuditRecord(**values).save(using=using)
+
+
+def record(model: type[models.Model], object_pk: Any, *, using: str, **details: Any) -> None:
+    """Insert one audit record on database ``using`` (inside the caller's transaction)."""
+    save_record(new_record(model, object_pk, **details), using)
 
 
 def call_data(
@@ -169,7 +194,7 @@ def _state_indexes(model: type[models.Model]) -> tuple[tuple[int, str, str], ...
     return found
 
 
-def after_instance_call(
+def instance_record(
     info: MethodInfo,
     instance: models.Model,
     *,
@@ -180,9 +205,8 @@ def after_instance_call(
     asof: datetime.datetime | None,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
-    using: str,
-) -> None:
-    """Record a successful call of a model method, inside its transaction.
+) -> RecordValues:
+    """The record of a successful call of a model method, once its body has run.
 
     ``state`` is ``(field name, source, target)`` for a transition; for an
     operation, the first state field it changed (if any) is recorded instead.
@@ -196,12 +220,11 @@ def after_instance_call(
                 state = (name, old, new)
                 break
     field, source, target = state if state is not None else ("", None, None)
-    record(
+    return new_record(
         model,
         instance.pk if instance.pk is not None else object_pk,
         kind=info.kind,
         method=info.func.__name__,
-        using=using,
         by=by,
         asof=asof,
         field=field,
@@ -209,6 +232,89 @@ def after_instance_call(
         target=target,
         data=call_data(info, instance, args, kwargs),
     )
+
+
+def writes_with_update(connection: BaseDatabaseWrapper) -> bool:
+    """Whether a record can be written by the statement that updates its object's row.
+
+    PostgreSQL runs an ``UPDATE`` inside a ``WITH`` clause and inserts what it
+    returned, in one statement (one round trip less while the row is locked).
+    MySQL, MariaDB and SQLite have no data-modifying ``WITH``: there the record is
+    a statement of its own, and so it is anywhere when something listens to the
+    record's ``pre_save`` or ``post_save`` signal, which only ``save()`` sends.
+    """
+    if connection.vendor != "postgresql":
+        return False
+    from django_guarded.models import AuditRecord
+
+    return not (pre_save.has_listeners(AuditRecord) or post_save.has_listeners(AuditRecord))
+
+
+_INSERTS: dict[type[BaseDatabaseWrapper], tuple[str, tuple[tuple[str, Any], ...]]] = {}
+
+
+def _insert_from_updated(
+    connection: BaseDatabaseWrapper,
+) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    """The ``INSERT ... SELECT`` of a record from the updated rows, and for each of its
+    parameters in order, the field's name and its field if the value needs preparing
+    for the database (text does not); built once per database backend."""
+    found = _INSERTS.get(type(connection))
+    if found is None:
+        from django_guarded.models import AuditRecord
+
+        quote = connection.ops.quote_name
+        fields = [f for f in AuditRecord._meta.concrete_fields if not f.primary_key]
+        # Each value cast to its column's type: the statement is right whether the
+        # driver binds parameters on the client or on the server.
+        select = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields)
+        sql = (
+            f"INSERT INTO {quote(AuditRecord._meta.db_table)} "
+            f"({', '.join(quote(str(f.column)) for f in fields)}) "
+            f"SELECT {select} FROM django_guarded_updated"
+        )
+        params = tuple((f.name, None if isinstance(f, models.CharField) else f) for f in fields)
+        found = _INSERTS[type(connection)] = (sql, params)
+    return found
+
+
+def update_with_record(
+    queryset: models.QuerySet[Any],
+    values: list[tuple[models.Field[Any, Any], Any, Any]],
+    entry: RecordValues,
+    using: str,
+) -> int | None:
+    """Run the ``UPDATE`` of ``Model.save()`` and insert ``entry`` in the same statement.
+
+    ``queryset`` selects the row (Django's ``base_qs.filter(pk=...)``) and
+    ``values`` are the ``(field, model, value)`` triples ``save()`` computed. The
+    record is inserted once per updated row, so a row that is gone (or, for an
+    optimistic save, changed) updates nothing and records nothing. Returns the
+    number of rows updated, or ``None`` when the update cannot be written this way
+    (it touches more than one table): the caller then runs its own statements.
+    """
+    from django.db.models.sql import UpdateQuery
+
+    connection = connections[using]
+    query = cast("UpdateQuery", queryset.query.chain(UpdateQuery))
+    query.add_update_fields(values)
+    query.annotations = {}
+    if query.get_related_updates():
+        return None
+    update_sql, update_params = query.get_compiler(using).as_sql()
+    if not update_sql:
+        return None
+    insert_sql, fields = _insert_from_updated(connection)
+    params = [
+        entry[name] if field is None else field.get_db_prep_save(entry[name], connection)
+        for name, field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH django_guarded_updated AS ({update_sql} RETURNING 1) {insert_sql}",
+            (*update_params, *params),
+        )
+        return int(cursor.rowcount)
 
 
 def after_manager_call(

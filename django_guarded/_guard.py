@@ -25,9 +25,11 @@ class Frame:
     as inside `unguarded()`). ``only`` narrows the permission to one instance,
     for Django's own bookkeeping (loading, refreshing, cleaning). ``owner`` is the
     instance whose operation runs, and ``snapshot`` its field values when it began.
+    ``record`` is the owner's audit record while it waits to be written by the
+    same statement as the owner's ``UPDATE`` (see ``_audit.update_with_record``).
     """
 
-    __slots__ = ("model", "only", "owner", "snapshot")
+    __slots__ = ("model", "only", "owner", "record", "snapshot")
 
     def __init__(
         self,
@@ -40,6 +42,7 @@ class Frame:
         self.only = only
         self.owner = owner
         self.snapshot: list[Any] | None = None
+        self.record: Any = None
 
 
 _frame: ContextVar[Frame | None] = ContextVar("django_guarded_frame", default=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.exceptions import ImproperlyConfigured
@@ -13,7 +14,7 @@ from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import class_prepared, post_init, pre_delete, pre_init
 from django.utils.functional import cached_property
 
-from django_guarded import _guard, _messages
+from django_guarded import _audit, _guard, _messages
 from django_guarded._concurrency import conditional_update, has_condition
 from django_guarded._fields import is_guarded
 from django_guarded._managers import GuardedManager
@@ -32,6 +33,15 @@ _frame_get = _guard._frame.get
 _may_write = _guard.may_write
 _object_setattr = object.__setattr__
 _current_frame = _guard.current_frame
+
+#: Django 6.1 made ``Model._do_update()`` return the updated rows (a list, one
+#: tuple per row) instead of whether a row was updated.
+_UPDATE_RETURNS_ROWS = "returning_fields" in inspect.signature(models.Model._do_update).parameters
+
+
+def _updated(count: int) -> Any:
+    """What ``Model._do_update()`` returns after an UPDATE of ``count`` rows."""
+    return [()] * count if _UPDATE_RETURNS_ROWS else count > 0
 
 
 class GuardedModel(models.Model):
@@ -123,14 +133,35 @@ class GuardedModel(models.Model):
     def _do_update(
         self, base_qs: Any, using: Any, pk_val: Any, values: Any, *args: Any, **kwargs: Any
     ) -> Any:
-        if not has_condition(type(self)):
+        frame = _current_frame()
+        fuse = (
+            frame is not None
+            and frame.owner is self
+            and frame.record is not None
+            and values
+            and not self._meta.select_on_save
+            # Django 6.1+: fields the UPDATE must return (expressions, generated fields).
+            and not (args[2] if len(args) > 2 else kwargs.get("returning_fields"))
+        )
+        if not fuse and not has_condition(type(self)):
             return super()._do_update(base_qs, using, pk_val, values, *args, **kwargs)
 
         def update(queryset: Any, new_values: Any) -> Any:
+            if fuse:
+                assert frame is not None
+                count = _audit.update_with_record(
+                    queryset.filter(pk=pk_val), new_values, frame.record, using
+                )
+                if count is not None:
+                    if count:
+                        frame.record = None  # written
+                    return _updated(count)
             return super(GuardedModel, self)._do_update(
                 queryset, using, pk_val, new_values, *args, **kwargs
             )
 
+        if not has_condition(type(self)):
+            return update(base_qs, values)
         return conditional_update(self, base_qs, using, pk_val, values, update)
 
     @classmethod

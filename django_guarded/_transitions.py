@@ -396,6 +396,7 @@ def _run_instance_method(
     # opened at all: on MySQL and MariaDB even an empty one costs three round trips.
     no_sql = lone_update and fsm is not None and _runs_no_sql(info, instance, fsm[2:])
     counter = _StatementCounter() if lone_update and not no_sql else None
+    fused = audited and _audit.writes_with_update(connection)
     token = _guard._frame.set(frame)
     try:
         source = fsm[3].get_state(instance) if fsm else None
@@ -426,9 +427,8 @@ def _run_instance_method(
                     if counter.count == 0:
                         open_ = False
                         atomic.__exit__(None, None, None)  # nothing to commit: free
-                persist_changes(instance, frame.snapshot)
                 if audited:
-                    _audit.after_instance_call(
+                    entry = _audit.instance_record(
                         info,
                         instance,
                         object_pk=object_pk,
@@ -438,8 +438,22 @@ def _run_instance_method(
                         asof=asof,
                         args=args,
                         kwargs=kwargs,
-                        using=using,
                     )
+                    written = False
+                    if fused and instance.pk is not None and not instance._state.adding:
+                        # GuardedModel._do_update writes it with the UPDATE, if one runs.
+                        frame.record = entry
+                        try:
+                            persist_changes(instance, frame.snapshot)
+                        finally:
+                            written = frame.record is None
+                            frame.record = None
+                    else:
+                        persist_changes(instance, frame.snapshot)
+                    if not written:
+                        _audit.save_record(entry, using)
+                else:
+                    persist_changes(instance, frame.snapshot)
             except BaseException:
                 if open_:
                     open_ = False

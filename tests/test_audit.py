@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F
+from django.db.models.signals import post_save
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
@@ -24,7 +26,7 @@ from django_guarded.models import AuditRecord
 from tests.bank.errors import InsufficientFunds
 from tests.bank.models import Account as BankAccount
 from tests.bank.models import Bank, Card
-from tests.testapp.models import Account, Pickup
+from tests.testapp.models import Account, ForeignInvoice, Invoice, Pickup
 
 pytestmark = pytest.mark.django_db
 
@@ -72,16 +74,73 @@ def test_transition_and_record_are_written_in_one_transaction() -> None:
     with CaptureQueriesContext(connection) as queries:
         pickup.assign("bob")
     writes = [
-        q["sql"].split()[0:3]
+        q["sql"]
         for q in queries.captured_queries
-        if q["sql"].upper().startswith(("UPDATE", "INSERT", "DELETE"))
+        if q["sql"].upper().startswith(("UPDATE", "INSERT", "DELETE", "WITH"))
     ]
-    assert [w[0] for w in writes] == ["UPDATE", "INSERT"]
-    assert "django_guarded_auditrecord" in " ".join(writes[1])
+    if connection.vendor == "postgresql":
+        # One statement: the UPDATE in a WITH clause, the record inserted from its rows.
+        [statement] = writes
+        assert statement.startswith("WITH ")
+        assert statement.index('UPDATE "testapp_pickup"') < statement.index(
+            'INSERT INTO "django_guarded_auditrecord"'
+        )
+    else:
+        assert [w.split()[0] for w in writes] == ["UPDATE", "INSERT"]
+        assert "django_guarded_auditrecord" in writes[1]
     # Inside the test's transaction the call runs in a savepoint around both.
     sqls = [q["sql"].upper() for q in queries.captured_queries]
     assert sqls[0].startswith("SAVEPOINT")
     assert sqls[-1].startswith("RELEASE SAVEPOINT")
+
+
+def test_object_of_two_tables_gets_one_record() -> None:
+    # Multi-table inheritance: the save updates the parent's table and the child's.
+    with unguarded():
+        invoice = ForeignInvoice.objects.create(title="t", amount=D("5"))
+    invoice.convert("USD")
+    stored = ForeignInvoice.objects.get(pk=invoice.pk)
+    assert (stored.currency, stored.amount) == ("USD", D("10"))
+    assert [r.method for r in invoice.audit_trail()] == ["convert"]
+
+
+def test_update_by_expression_is_recorded_once() -> None:
+    # Django 6.1 reads the new value back with RETURNING; 5.2 leaves the expression.
+    with unguarded():
+        invoice = Invoice.objects.create(title="t", amount=D("5"))
+
+    def add_fee(self: Invoice) -> None:
+        self.amount = F("amount") + 1
+
+    operation(add_fee)(invoice)
+    assert Invoice.objects.get(pk=invoice.pk).amount == D("6")
+    assert [r.method for r in invoice.audit_trail()] == ["add_fee"]
+
+
+def test_row_deleted_underneath_the_call_leaves_no_record() -> None:
+    pickup = make_pickup()
+    with unguarded():
+        Pickup.objects.filter(pk=pickup.pk).delete()
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        pickup.assign("bob")
+    assert not AuditRecord.objects.filter(model="testapp.pickup").exists()
+
+
+def test_receivers_of_the_records_post_save_are_called() -> None:
+    # On PostgreSQL the record is written with the UPDATE unless someone listens.
+    pickup = make_pickup()
+    seen: list[tuple[str, bool]] = []
+
+    def receiver(sender: Any, instance: AuditRecord, created: bool, **kwargs: Any) -> None:
+        seen.append((instance.method, created))
+
+    post_save.connect(receiver, sender=AuditRecord)
+    try:
+        pickup.assign("bob")
+    finally:
+        post_save.disconnect(receiver, sender=AuditRecord)
+    assert seen == [("assign", True)]
+    assert [r.method for r in pickup.audit_trail()] == ["assign"]
 
 
 def test_operation_records_its_declared_data() -> None:
