@@ -12,7 +12,11 @@ it. Every ratio compares two measurements taken in this same run.
 2. Locked operations under contention: ``BENCH_WORKERS`` processes (default 8),
    each with its own connection, on one hot row for ``BENCH_SECONDS`` each, against
    hand-written ``select_for_update()`` + ``save()`` loops doing the same work
-   (target: at least 0.8x the throughput). SQLite has no row locks: skipped there.
+   (target: at least 0.8x the throughput): the transition of a model without an
+   audit trail against the bare loop, and the audited transition against the loop
+   that also inserts the record. The audited transition against the bare loop is
+   reported too: that ratio is the price of the record, which any code keeping an
+   audit trail pays. SQLite has no row locks: skipped there.
 """
 
 from __future__ import annotations
@@ -302,10 +306,13 @@ def bench_contention() -> list[Row]:
     deposit = f"bank deposit (2 locked rows + record), {WORKERS} workers"
     rows: list[Row] = []
     quiet = f"locked transition, no record, {WORKERS} workers, 1 hot row"
+    # The target compares equal work: the transition with its record against the loop
+    # writing the same record, and without a record against the loop without one. What
+    # the record itself costs is reported beside them.
     for name, base_name, base, ours, target in (
         (quiet, "select_for_update() + save()", "hand flip", "guarded flip, no record", 0.8),
-        (title, "select_for_update() + save()", "hand flip", "guarded flip", 0.8),
         (title, "the same + a record, by hand", "hand flip + record", "guarded flip", 0.8),
+        (title, "select_for_update() + save()", "hand flip", "guarded flip", None),
         (deposit, "the same statements, by hand", "hand deposit", "guarded deposit", None),
     ):
         ratio = rate[ours] / rate[base]
