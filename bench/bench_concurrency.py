@@ -37,6 +37,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+import table  # noqa: E402 - bench/table.py, found through the path just set
+
 ROWS = int(os.environ.get("BENCH_ROWS", "100000"))
 SAMPLE = int(os.environ.get("BENCH_SAMPLE", "2000"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "8"))
@@ -357,26 +359,11 @@ def main() -> int:
             rows += more
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
-    header = ("benchmark", "baseline", "baseline", "django-guarded", "ratio", "target", "met")
-    lines = [header]
+    lines = []
     for name, base_name, base, value, ratio, target, met in rows:
         unit = _fmt_rate if "workers" in name else _fmt_time
-        lines.append(
-            (
-                name,
-                base_name,
-                unit(base),
-                unit(value),
-                ratio,
-                target,
-                "-" if met is None else ("yes" if met else "NO"),
-            )
-        )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    for index, line in enumerate(lines):
-        print(" | ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
-        if index == 0:
-            print("-+-".join("-" * width for width in widths))
+        lines.append(table.row(name, base_name, unit(base), unit(value), ratio, target, met))
+    table.print_table(lines)
     return 0
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
+import table  # noqa: E402 - bench/table.py, found through the path just set
+
 ROWS = int(os.environ.get("BENCH_ROWS", "100000"))
 TRANSITIONS = int(os.environ.get("BENCH_TRANSITIONS", "4000"))
 
@@ -198,25 +200,14 @@ def main() -> int:
     )
 
     print(f"database: {connection.vendor}, rows: {ROWS:,}, transitions: {TRANSITIONS:,}")
-    header = ("benchmark", "baseline", "baseline", "django-guarded", "ratio", "target", "met")
-    lines = [header]
-    for name, baseline_name, base, value, target_text, met in results:
-        lines.append(
-            (
-                name,
-                baseline_name,
-                _fmt(base),
-                _fmt(value),
-                f"{value / base:.2f}x",
-                target_text,
-                "-" if met is None else ("yes" if met else "NO"),
+    table.print_table(
+        [
+            table.row(
+                name, baseline_name, _fmt(base), _fmt(value), f"{value / base:.2f}x", target, met
             )
-        )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    for index, line in enumerate(lines):
-        print(" | ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
-        if index == 0:
-            print("-+-".join("-" * width for width in widths))
+            for name, baseline_name, base, value, target, met in results
+        ]
+    )
     return 0
 
 
