@@ -42,7 +42,7 @@ class Frame:
         self.only = only
         self.owner = owner
         self.snapshot: list[Any] | None = None
-        self.record: Any = None
+        self.record: dict[str, Any] | None = None
 
 
 _frame: ContextVar[Frame | None] = ContextVar("django_guarded_frame", default=None)

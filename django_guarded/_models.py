@@ -133,24 +133,24 @@ class GuardedModel(models.Model):
     def _do_update(
         self, base_qs: Any, using: Any, pk_val: Any, values: Any, *args: Any, **kwargs: Any
     ) -> Any:
+        # The audit record of the running method of this instance, if it waits for
+        # this UPDATE (see _transitions._run_instance_method).
         frame = _current_frame()
-        fuse = (
-            frame is not None
-            and frame.owner is self
-            and frame.record is not None
-            and values
-            and not self._meta.select_on_save
+        entry = frame.record if frame is not None and frame.owner is self else None
+        if entry is not None and (
+            not values
+            or self._meta.select_on_save
             # Django 6.1+: fields the UPDATE must return (expressions, generated fields).
-            and not (args[2] if len(args) > 2 else kwargs.get("returning_fields"))
-        )
-        if not fuse and not has_condition(type(self)):
+            or (args[2] if len(args) > 2 else kwargs.get("returning_fields"))
+        ):
+            entry = None
+        if entry is None and not has_condition(type(self)):
             return super()._do_update(base_qs, using, pk_val, values, *args, **kwargs)
 
         def update(queryset: Any, new_values: Any) -> Any:
-            if fuse:
-                assert frame is not None
+            if entry is not None and frame is not None:
                 count = _audit.update_with_record(
-                    queryset.filter(pk=pk_val), new_values, frame.record, using
+                    queryset.filter(pk=pk_val), new_values, entry, using
                 )
                 if count is not None:
                     if count:
