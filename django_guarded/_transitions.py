@@ -390,7 +390,7 @@ def _run_instance_method(
     # that Django's save() makes atomic by itself): it needs no BEGIN/COMMIT around
     # it. Inside the caller's transaction the savepoint stays, so that a failure
     # here cannot break the caller's transaction.
-    # The audit record is a second statement, which must commit with the change.
+    # The audit record may be a second statement, which must commit with the change.
     lone_update = not (info.lock or audited or connection.in_atomic_block)
     # When nothing before the UPDATE can query (see _runs_no_sql), no transaction is
     # opened at all: on MySQL and MariaDB even an empty one costs three round trips.
@@ -439,19 +439,7 @@ def _run_instance_method(
                         args=args,
                         kwargs=kwargs,
                     )
-                    written = False
-                    if fused and instance.pk is not None and not instance._state.adding:
-                        # GuardedModel._do_update writes it with the UPDATE, if one runs.
-                        frame.record = entry
-                        try:
-                            persist_changes(instance, frame.snapshot)
-                        finally:
-                            written = frame.record is None
-                            frame.record = None
-                    else:
-                        persist_changes(instance, frame.snapshot)
-                    if not written:
-                        _audit.save_record(entry, using)
+                    _persist_with_record(instance, frame, entry, fused=fused, using=using)
                 else:
                     persist_changes(instance, frame.snapshot)
             except BaseException:
@@ -483,6 +471,35 @@ def _run_instance_method(
     finally:
         _guard._frame.reset(token)
     return result
+
+
+def _persist_with_record(
+    instance: models.Model,
+    frame: _guard.Frame,
+    entry: _audit.RecordValues,
+    *,
+    fused: bool,
+    using: str,
+) -> None:
+    """Save what the call changed on ``instance``, then write its audit record.
+
+    With ``fused`` (PostgreSQL), the record waits on the frame for the instance's
+    ``UPDATE``, which ``GuardedModel._do_update`` sends as one statement with the
+    record's ``INSERT``. When no ``UPDATE`` took it (nothing changed, the save was
+    an ``INSERT``, or that statement could not serve), it is saved on its own.
+    """
+    if not (fused and instance.pk is not None and not instance._state.adding):
+        persist_changes(instance, frame.snapshot)
+        _audit.save_record(entry, using)
+        return
+    frame.record = entry
+    try:
+        persist_changes(instance, frame.snapshot)
+    finally:
+        written = frame.record is None
+        frame.record = None
+    if not written:
+        _audit.save_record(entry, using)
 
 
 def _undo(
