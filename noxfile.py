@@ -150,7 +150,10 @@ def _django_requirement(django: str) -> str:
 
 
 def _mysql_client_library_found() -> bool:
-    """Whether pkg-config knows the client library mysqlclient compiles against."""
+    """Whether mysqlclient's build will find the client library it compiles against:
+    through pkg-config, or the flags given in its own environment variables."""
+    if os.environ.get("MYSQLCLIENT_CFLAGS") and os.environ.get("MYSQLCLIENT_LDFLAGS"):
+        return True
     if shutil.which("pkg-config") is None:
         return False
     return any(
