@@ -11,19 +11,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import django_fsm
-from django.apps import apps as django_apps
 from django.core import checks
 from django.db import models
 
 from django_guarded import graph
 
+# checks.py defines _models before it imports this module (last, so that these checks
+# are registered after its own).
+from django_guarded.checks import _models
+
 _DECLARATIONS = ("guarded_initial_states", "guarded_final_states")
-
-
-def _models(app_configs: Sequence[Any] | None) -> Iterable[type[models.Model]]:
-    if app_configs is None:
-        return django_apps.get_models()
-    return (model for config in app_configs for model in config.get_models())
 
 
 def _states(values: Iterable[Any]) -> str:
