@@ -16,8 +16,8 @@ from django.db import models
 
 from django_guarded import graph
 
-# checks.py defines _models before it imports this module (last, so that these checks
-# are registered after its own).
+# checks.py imports this module at its end, when _models is defined: either module may
+# be imported first.
 from django_guarded.checks import _models
 
 _DECLARATIONS = ("guarded_initial_states", "guarded_final_states")
