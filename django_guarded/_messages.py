@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import django_fsm
 
+from django_guarded._text import either
+
 if TYPE_CHECKING:
     from django.db.models import Field, Model
 
@@ -68,12 +70,6 @@ def _transitions_of(model: type[Model], field: Field[Any, Any]) -> list[str]:
     return labels
 
 
-def _either(labels: list[str]) -> str:
-    if len(labels) == 1:
-        return labels[0]
-    return ", ".join(labels[:-1]) + " or " + labels[-1]
-
-
 def field_write(instance: Model, name: str) -> str:
     """Message for an assignment to a guarded field from outside the model."""
     model = type(instance)
@@ -83,7 +79,7 @@ def field_write(instance: Model, name: str) -> str:
         state = instance.__dict__.get(field.attname, "<not loaded>")
         ways = _transitions_of(model, field)
         how = (
-            f"change it through a transition: {_either(ways)}"
+            f"change it through a transition: {either(ways)}"
             if ways
             else f"declare a @transition(field={field.name}, ...) method on {model.__name__}"
         )
@@ -91,7 +87,7 @@ def field_write(instance: Model, name: str) -> str:
     transitions, operations = guarded_methods(model)
     ways = transitions + operations + manager_operations(model)
     how = (
-        f"change it inside one of the model's own methods: {_either(ways)}"
+        f"change it inside one of the model's own methods: {either(ways)}"
         if ways
         else f"write a @transition or @operation method on {model.__name__} that changes it"
     )
@@ -104,7 +100,7 @@ def direct_save(instance: Model, action: str) -> str:
     transitions, operations = guarded_methods(model)
     ways = transitions + operations + manager_operations(model)
     how = (
-        f"call one of its own methods instead: {_either(ways)}"
+        f"call one of its own methods instead: {either(ways)}"
         if ways
         else f"write a @transition or @operation method on {model.__name__} that does it"
     )
@@ -118,7 +114,7 @@ def queryset_write(model: type[Model], action: str) -> str:
     """Message for ``create()``, ``update()``, ``delete()`` or a bulk write on a queryset."""
     ways = manager_operations(model)
     how = (
-        f"use the manager's operations: {_either(ways)}"
+        f"use the manager's operations: {either(ways)}"
         if ways
         else f"write an @operation method on {model.__name__}'s manager or queryset that does it"
     )

@@ -56,6 +56,8 @@ from mypy.plugin import AttributeContext, FunctionContext, Plugin
 from mypy.types import AnyType, Instance, Type, TypeVarType, get_proper_type
 from mypy.typevars import fill_typevars
 
+from django_guarded._text import either
+
 __all__ = ["GUARDED_FIELD", "GuardedPlugin", "plugin"]
 
 #: The error code of an assignment to a guarded field outside its model.
@@ -233,7 +235,7 @@ class _Model:
         if field in self.state_fields:
             ways = [f"{name}.{method}()" for method in self.transitions.get(field, [])]
             how = (
-                f"change it through a transition: {_either(ways)}"
+                f"change it through a transition: {either(ways)}"
                 if ways
                 else f"declare a @transition(field={field}, ...) method on {name}"
             )
@@ -242,7 +244,7 @@ class _Model:
             methods += [m for m in self.operations if m not in methods]
             ways = [f"{name}.{method}()" for method in methods]
             how = (
-                f"change it inside one of the model's own methods: {_either(ways)}"
+                f"change it inside one of the model's own methods: {either(ways)}"
                 if ways
                 else f"write a @transition or @operation method on {name} that changes it"
             )
@@ -250,12 +252,6 @@ class _Model:
             f"{name}.{attr} is guarded: {how} "
             '(test setup may assign it inside "with django_guarded.unguarded():")'
         )
-
-
-def _either(labels: list[str]) -> str:
-    if len(labels) == 1:
-        return labels[0]
-    return ", ".join(labels[:-1]) + " or " + labels[-1]
 
 
 def _related(a: TypeInfo, b: TypeInfo) -> bool:

@@ -101,3 +101,20 @@ def test_the_message_names_the_way_out(errors: list[dict[str, str]]) -> None:
         "Account.signup_date is guarded: change it inside one of the model's own methods: "
         "Account.signup(), Account.expire() or Account.rename()"
     )
+
+
+def test_the_plugin_loads_no_django() -> None:
+    """mypy imports the plugin in its own process: it must not pull Django in."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import mypy.build\n"  # mypy's modules import each other in this order
+        "import django_guarded.mypy_plugin\n"
+        "print(sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
