@@ -12,7 +12,7 @@ import functools
 import inspect
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, ParamSpec, TypeVar, overload
 
 import django_fsm
 from django.core.exceptions import ImproperlyConfigured
@@ -217,9 +217,7 @@ def _run_manager_operation(
             f"@operation(lock=True) on {info.func.__qualname__}: lock applies to methods of a "
             "model instance; lock rows in the manager method with select_for_update()"
         )
-    actor = kwargs.get("by")
-    if not info.accepts_by:
-        kwargs.pop("by", None)
+    actor = _take_actor(info, kwargs)
     asof = _audit.resolve_asof(info, kwargs)
     using = getattr(owner, "_db", None) or router.db_for_write(model)
     with _guard.enter(_guard.Frame(model._meta.concrete_model)), transaction.atomic(using=using):
@@ -317,9 +315,7 @@ def _run_transition(
     info: MethodInfo, instance: models.Model, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
     meta, field = _fsm_meta(info, instance)
-    actor = kwargs.get("by")
-    if not info.accepts_by:
-        kwargs.pop("by", None)
+    actor = _take_actor(info, kwargs)
     if not info.lock:
         # With lock=True the caller's copy may be stale: recheck() decides on the row.
         state = field.get_state(instance)
@@ -334,19 +330,34 @@ def _run_transition(
         _check_available(info, instance, meta, field, current)
         _check_permission(info, instance, meta, current, actor)
 
-    return _run_instance_method(info, instance, args, kwargs, (body, recheck, meta, field), actor)
+    return _run_instance_method(
+        info, instance, args, kwargs, _Machine(body, recheck, meta, field), actor
+    )
 
 
-def _runs_no_sql(
-    info: MethodInfo, instance: models.Model, fsm: tuple[FSMMeta, FSMFieldMixin]
-) -> bool:
+class _Machine(NamedTuple):
+    """What ``_run_instance_method`` needs to run a transition rather than an operation."""
+
+    #: Runs the method through django-fsm, which checks and sets the new state.
+    body: Callable[[], Any]
+    #: Checks availability and permission again on the freshly locked row.
+    recheck: Callable[[], None]
+    meta: FSMMeta
+    field: FSMFieldMixin
+
+
+def _take_actor(info: MethodInfo, kwargs: dict[str, Any]) -> Any:
+    """The call's ``by=``, left in ``kwargs`` only if the method declares it."""
+    return kwargs.get("by") if info.accepts_by else kwargs.pop("by", None)
+
+
+def _runs_no_sql(info: MethodInfo, instance: models.Model, machine: _Machine) -> bool:
     """Whether a transition certainly runs no SQL before its UPDATE: its body is
     empty, and django-fsm calls nothing of the user's around it (no conditions, no
     computed target, no receiver of its transition signals)."""
     if not info.empty_body:
         return False
-    meta, field = fsm
-    transition = meta.get_transition(field.get_state(instance))
+    transition = machine.meta.get_transition(machine.field.get_state(instance))
     if transition is None or transition.conditions or hasattr(transition.target, "get_state"):
         return False
     sender = type(instance)
@@ -373,13 +384,11 @@ def _run_instance_method(
     instance: models.Model,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
-    fsm: tuple[Callable[[], Any], Callable[[], None], FSMMeta, FSMFieldMixin] | None,
+    fsm: _Machine | None,
     actor: Any = None,
 ) -> Any:
     if fsm is None:
-        actor = kwargs.get("by")
-        if not info.accepts_by:
-            kwargs.pop("by", None)
+        actor = _take_actor(info, kwargs)
     asof = _audit.resolve_asof(info, kwargs)
     audited = _audit.is_audited(type(instance))
     using = _db_for_write(instance)
@@ -394,12 +403,12 @@ def _run_instance_method(
     lone_update = not (info.lock or audited or connection.in_atomic_block)
     # When nothing before the UPDATE can query (see _runs_no_sql), no transaction is
     # opened at all: on MySQL and MariaDB even an empty one costs three round trips.
-    no_sql = lone_update and fsm is not None and _runs_no_sql(info, instance, fsm[2:])
+    no_sql = lone_update and fsm is not None and _runs_no_sql(info, instance, fsm)
     counter = _StatementCounter() if lone_update and not no_sql else None
     fused = audited and _audit.writes_with_update(connection)
     token = _guard._frame.set(frame)
     try:
-        source = fsm[3].get_state(instance) if fsm else None
+        source = fsm.field.get_state(instance) if fsm else None
         atomic = transaction.atomic(using=using)
         open_ = not no_sql
         try:
@@ -409,19 +418,19 @@ def _run_instance_method(
                 if info.lock:
                     _lock_row(instance, using)
                     if fsm:
-                        fsm[1]()
-                        source = fsm[3].get_state(instance)
+                        fsm.recheck()
+                        source = fsm.field.get_state(instance)
                 before = snapshot(instance)
                 # The baseline moves when the body saves; ``before`` stays for an undo.
                 frame.snapshot = list(before)
                 object_pk = instance.pk  # the record's, even if the body deletes the row
                 if counter is None:
-                    result = fsm[0]() if fsm else info.func(instance, *args, **kwargs)
+                    result = fsm.body() if fsm else info.func(instance, *args, **kwargs)
                 else:
                     wrappers = connection.execute_wrappers
                     wrappers.append(counter)
                     try:
-                        result = fsm[0]() if fsm else info.func(instance, *args, **kwargs)
+                        result = fsm.body() if fsm else info.func(instance, *args, **kwargs)
                     finally:
                         wrappers.remove(counter)
                     if counter.count == 0:
@@ -433,7 +442,9 @@ def _run_instance_method(
                         instance,
                         object_pk=object_pk,
                         before=before,
-                        state=(fsm[3].name, source, fsm[3].get_state(instance)) if fsm else None,
+                        state=(fsm.field.name, source, fsm.field.get_state(instance))
+                        if fsm
+                        else None,
                         by=actor,
                         asof=asof,
                         args=args,
@@ -459,7 +470,7 @@ def _run_instance_method(
                         info,
                         instance,
                         object_pk=object_pk,
-                        field=fsm[3].name,
+                        field=fsm.field.name,
                         source=source,
                         error=error,
                         by=actor,
@@ -505,7 +516,7 @@ def _persist_with_record(
 def _undo(
     instance: models.Model,
     before: list[Any],
-    fsm: tuple[Callable[[], Any], Callable[[], None], FSMMeta, FSMFieldMixin] | None,
+    fsm: _Machine | None,
     source: Any,
     using: str,
     record_error_state: Callable[[Any], None] | None = None,
@@ -513,14 +524,13 @@ def _undo(
     """Give the instance its stored values back; record an ``on_error`` state if declared."""
     error_state = None
     if fsm is not None:
-        meta, field = fsm[2], fsm[3]
-        transition_ = meta.get_transition(source)
+        transition_ = fsm.meta.get_transition(source)
         on_error = transition_.on_error if transition_ is not None else None
-        if on_error is not None and field.get_state(instance) == on_error:
+        if on_error is not None and fsm.field.get_state(instance) == on_error:
             error_state = on_error
     restore(instance, before)
     if error_state is not None and fsm is not None:
-        field = fsm[3]
+        field = fsm.field
         field.set_state(instance, error_state)
         with transaction.atomic(using=using):
             instance.save(update_fields=[field.name])
