@@ -34,6 +34,7 @@ __all__ = [
     "RecordValues",
     "accepts_asof",
     "actor_fields",
+    "insert_into",
     "instance_record",
     "is_audited",
     "new_record",
@@ -250,6 +251,17 @@ def writes_with_update(connection: BaseDatabaseWrapper) -> bool:
     return not (pre_save.has_listeners(AuditRecord) or post_save.has_listeners(AuditRecord))
 
 
+def insert_into(connection: BaseDatabaseWrapper) -> tuple[str, list[models.Field[Any, Any]]]:
+    """``INSERT INTO <audit table> (<columns>)`` for ``connection``, and the fields of
+    those columns in order: every field of a record but its ``id``."""
+    from django_guarded.models import AuditRecord
+
+    quote = connection.ops.quote_name
+    fields = [f for f in AuditRecord._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    return f"INSERT INTO {quote(AuditRecord._meta.db_table)} ({columns})", fields
+
+
 _INSERTS: dict[type[BaseDatabaseWrapper], tuple[str, tuple[tuple[str, Any], ...]]] = {}
 
 
@@ -261,18 +273,11 @@ def _insert_from_updated(
     for the database (text does not); built once per database backend."""
     found = _INSERTS.get(type(connection))
     if found is None:
-        from django_guarded.models import AuditRecord
-
-        quote = connection.ops.quote_name
-        fields = [f for f in AuditRecord._meta.concrete_fields if not f.primary_key]
+        insert, fields = insert_into(connection)
         # Each value cast to its column's type: the statement is right whether the
         # driver binds parameters on the client or on the server.
         select = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields)
-        sql = (
-            f"INSERT INTO {quote(AuditRecord._meta.db_table)} "
-            f"({', '.join(quote(str(f.column)) for f in fields)}) "
-            f"SELECT {select} FROM django_guarded_updated"
-        )
+        sql = f"{insert} SELECT {select} FROM django_guarded_updated"
         params = tuple((f.name, None if isinstance(f, models.CharField) else f) for f in fields)
         found = _INSERTS[type(connection)] = (sql, params)
     return found

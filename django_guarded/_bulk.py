@@ -37,22 +37,6 @@ __all__ = ["bulk_transition"]
 
 _ANY, _ANY_OTHER = "*", "+"
 
-#: Columns of the audit table filled by a bulk transition, in INSERT order.
-_COLUMNS = (
-    "created_at",
-    "model",
-    "object_pk",
-    "kind",
-    "method",
-    "field",
-    "source",
-    "target",
-    "actor",
-    "actor_model",
-    "actor_pk",
-    "data",
-)
-
 
 def _resolve(model: type[models.Model], method: Any) -> MethodInfo:
     name = method if isinstance(method, str) else getattr(method, "__name__", repr(method))
@@ -163,22 +147,20 @@ def _insert_records(
     using: str,
     columns: Mapping[str, Any],
 ) -> int:
-    """``INSERT INTO <audit table> (...) SELECT ... FROM <rows>``: the number of records."""
-    from django_guarded.models import AuditRecord
+    """``INSERT INTO <audit table> (...) SELECT ... FROM <rows>``: the number of records.
 
+    ``columns`` has an SQL expression for every field of a record but its ``id``.
+    """
     connection = connections[using]
-    aliases = {f"_guarded_{name}": columns[name] for name in _COLUMNS}
+    insert, fields = _audit.insert_into(connection)
+    aliases = {f"_guarded_{field.name}": columns[field.name] for field in fields}
     select = rows.order_by().values(**aliases)
     if connection.features.has_select_for_update:
         of = ("self",) if connection.features.has_select_for_update_of else ()
         select = select.select_for_update(of=of)
     sql, params = select.query.get_compiler(using=using).as_sql()
-    quote = connection.ops.quote_name
-    table = quote(AuditRecord._meta.db_table)
-    column = {field.name: str(field.column) for field in AuditRecord._meta.concrete_fields}
-    names = ", ".join(quote(column[name]) for name in _COLUMNS)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({names}) {sql}", params)
+        cursor.execute(f"{insert} {sql}", params)
         return int(cursor.rowcount)
 
 
