@@ -70,6 +70,17 @@ def _transitions_of(model: type[Model], field: Field[Any, Any]) -> list[str]:
     return labels
 
 
+def _own_methods(model: type[Model]) -> list[str]:
+    """The transitions and operations of ``model`` and of its manager, as call labels."""
+    transitions, operations = guarded_methods(model)
+    return transitions + operations + manager_operations(model)
+
+
+def _way_out(ways: list[str], lead: str, otherwise: str) -> str:
+    """``lead: a, b or c`` naming the methods to call, or ``otherwise`` if there are none."""
+    return f"{lead}: {either(ways)}" if ways else otherwise
+
+
 def field_write(instance: Model, name: str) -> str:
     """Message for an assignment to a guarded field from outside the model."""
     model = type(instance)
@@ -77,19 +88,16 @@ def field_write(instance: Model, name: str) -> str:
     label = f"{model.__name__}.{name}"
     if isinstance(field, django_fsm.FSMFieldMixin):
         state = instance.__dict__.get(field.attname, "<not loaded>")
-        ways = _transitions_of(model, field)
-        how = (
-            f"change it through a transition: {either(ways)}"
-            if ways
-            else f"declare a @transition(field={field.name}, ...) method on {model.__name__}"
+        how = _way_out(
+            _transitions_of(model, field),
+            "change it through a transition",
+            f"declare a @transition(field={field.name}, ...) method on {model.__name__}",
         )
         return f"{label} is guarded (current state {state!r}): {how}. {_ESCAPE}"
-    transitions, operations = guarded_methods(model)
-    ways = transitions + operations + manager_operations(model)
-    how = (
-        f"change it inside one of the model's own methods: {either(ways)}"
-        if ways
-        else f"write a @transition or @operation method on {model.__name__} that changes it"
+    how = _way_out(
+        _own_methods(model),
+        "change it inside one of the model's own methods",
+        f"write a @transition or @operation method on {model.__name__} that changes it",
     )
     return f"{label} is guarded: {how}. {_ESCAPE}"
 
@@ -97,12 +105,10 @@ def field_write(instance: Model, name: str) -> str:
 def direct_save(instance: Model, action: str) -> str:
     """Message for ``save()`` or ``delete()`` called from outside the model."""
     model = type(instance)
-    transitions, operations = guarded_methods(model)
-    ways = transitions + operations + manager_operations(model)
-    how = (
-        f"call one of its own methods instead: {either(ways)}"
-        if ways
-        else f"write a @transition or @operation method on {model.__name__} that does it"
+    how = _way_out(
+        _own_methods(model),
+        "call one of its own methods instead",
+        f"write a @transition or @operation method on {model.__name__} that does it",
     )
     return (
         f"{model.__name__}.{action}() is guarded: {model.__name__} objects change only through "
@@ -112,11 +118,10 @@ def direct_save(instance: Model, action: str) -> str:
 
 def queryset_write(model: type[Model], action: str) -> str:
     """Message for ``create()``, ``update()``, ``delete()`` or a bulk write on a queryset."""
-    ways = manager_operations(model)
-    how = (
-        f"use the manager's operations: {either(ways)}"
-        if ways
-        else f"write an @operation method on {model.__name__}'s manager or queryset that does it"
+    how = _way_out(
+        manager_operations(model),
+        "use the manager's operations",
+        f"write an @operation method on {model.__name__}'s manager or queryset that does it",
     )
     return (
         f"{model.__name__}.objects.{action}() is guarded: rows of {model.__name__} are created, "
