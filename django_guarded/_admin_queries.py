@@ -98,44 +98,17 @@ def with_object_permissions(
     return queryset.filter(held)
 
 
-def _audit_records(obj: models.Model) -> Any:
-    try:
-        from django_guarded.models import AuditRecord
-    except ImportError:  # an older django-guarded: no audit trail, the admin log instead
-        return None
-    return AuditRecord.objects.for_object(obj)
-
-
 def audit_rows(obj: models.Model, limit: int) -> list[dict[str, Any]]:
-    history = getattr(obj, "history", None)
-    records: Any = history() if callable(history) else _audit_records(obj)
-    if records is not None:
-        if isinstance(records, models.QuerySet):
-            records = records.order_by("-pk")[:limit]
-        else:
-            records = list(records)[-limit:][::-1]
-        return [
-            {
-                "when": getattr(record, "created_at", None),
-                "who": getattr(record, "actor", ""),
-                "what": f"{getattr(record, 'method', '')}()",
-                "change": (
-                    f"{record.source} → {record.target}" if getattr(record, "field", "") else ""
-                ),
-            }
-            for record in records
-        ]
-    from django.contrib.admin.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
+    """The newest ``limit`` audit records of ``obj``, as rows of the change page's table."""
+    from django_guarded.models import AuditRecord
 
-    entries = (
-        LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
-        )
-        .select_related("user")
-        .order_by("-action_time")[:limit]
-    )
+    records = AuditRecord.objects.for_object(obj).order_by("-pk")[:limit]
     return [
-        {"when": e.action_time, "who": str(e.user), "what": e.get_change_message(), "change": ""}
-        for e in entries
+        {
+            "when": record.created_at,
+            "who": record.actor,
+            "what": f"{record.method}()",
+            "change": f"{record.source} → {record.target}" if record.field else "",
+        }
+        for record in records
     ]
