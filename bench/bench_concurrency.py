@@ -17,6 +17,13 @@ it. Every ratio compares two measurements taken in this same run.
    that also inserts the record. The audited transition against the bare loop is
    reported too: that ratio is the price of the record, which any code keeping an
    audit trail pays. SQLite has no row locks: skipped there.
+
+Every part runs ``BENCH_ROUNDS`` rounds (default 5). Before each timing the
+database is settled (`settle()`), so that cleaning up after the previous round
+(VACUUM and checkpoints on PostgreSQL, InnoDB's purge on MariaDB) does not land in
+it. The bulk rows take the fastest round of each side; the contention rows give
+the median of the rounds' rates, and as ratio the median of the ratios of the two
+sides run back to back in the same round (each round's ratios are printed too).
 """
 
 from __future__ import annotations
@@ -43,7 +50,7 @@ ROWS = int(os.environ.get("BENCH_ROWS", "100000"))
 SAMPLE = int(os.environ.get("BENCH_SAMPLE", "2000"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "8"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 
 Row = tuple[str, str, float, float, str, str, "bool | None"]
 
@@ -88,6 +95,32 @@ def purge_trail() -> None:
         cursor.execute("DELETE FROM django_guarded_auditrecord")
 
 
+def settle(*models: Any) -> None:
+    """Let the database finish cleaning up after earlier writes before the next timing.
+
+    PostgreSQL: VACUUM the tables of ``models`` and the audit table, then write the
+    dirty pages out (CHECKPOINT, which needs a superuser or the pg_checkpoint role), so
+    no checkpoint starts during the timing. MariaDB: wait for InnoDB's purge thread to
+    remove the old row versions earlier writes left (needs the SUPER privilege).
+    Without the privilege the timings are only noisier.
+    """
+    from django.db import DatabaseError, connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for table in (*(m._meta.db_table for m in models), "django_guarded_auditrecord"):
+                cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(table)}")
+            try:
+                cursor.execute("CHECKPOINT")
+            except DatabaseError as error:
+                print(f"  (cannot run CHECKPOINT: {error})", flush=True)
+        elif connection.vendor == "mysql" and connection.mysql_is_mariadb:
+            try:
+                cursor.execute("SET GLOBAL innodb_max_purge_lag_wait = 0")
+            except DatabaseError as error:
+                print(f"  (cannot wait for InnoDB purge: {error})", flush=True)
+
+
 # -- 1. bulk transition ---------------------------------------------------------------------
 
 
@@ -108,10 +141,7 @@ def bench_bulk() -> list[Row]:
         with unguarded():
             Account.objects.update(status="trial")
         purge_trail()
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("VACUUM ANALYZE testapp_account")
-                cursor.execute("VACUUM ANALYZE django_guarded_auditrecord")
+        settle(Account)
 
     def bare_update() -> None:
         with unguarded(), transaction.atomic():
@@ -286,18 +316,23 @@ def bench_contention() -> list[Row]:
                 data={"delta": one, "comment": "bench"},
             )
 
+    # Each pair that is compared runs back to back, and every other round runs in the
+    # opposite order, so that the machine getting slower or faster during a round does
+    # not favour one side; the ratio reported is the median of the rounds' ratios.
     runs: dict[str, Callable[[], None]] = {
         "hand flip": hand_flip(record=False),
+        "guarded flip, no record": quiet_flip,
         "hand flip + record": hand_flip(record=True),
         "guarded flip": guarded_flip,
-        "guarded flip, no record": quiet_flip,
         "hand deposit": hand_deposit,
         "guarded deposit": guarded_deposit,
     }
     measured: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(ROUNDS):
-        for name, work in runs.items():  # interleaved: a slow moment hits every kind
-            measured[name].append(throughput(work, load))
+    for round_ in range(ROUNDS):
+        order = list(runs) if round_ % 2 == 0 else list(reversed(runs))
+        for name in order:
+            settle(Switch, PlainSwitch, Account, Bank)
+            measured[name].append(throughput(runs[name], load))
     hot.refresh_from_db()
     assert hot.verify_audit_trail(list(hot.audit_trail())) == [], "the trail does not add up"
     switch.refresh_from_db()
@@ -317,7 +352,9 @@ def bench_contention() -> list[Row]:
         (title, "select_for_update() + save()", "hand flip", "guarded flip", None),
         (deposit, "the same statements, by hand", "hand deposit", "guarded deposit", None),
     ):
-        ratio = rate[ours] / rate[base]
+        ratios = [o / b for o, b in zip(measured[ours], measured[base], strict=True)]
+        ratio = statistics.median(ratios)
+        print(f"  {ours} / {base}, each round: " + ", ".join(f"{r:.2f}" for r in ratios))
         rows.append(
             (
                 name,
