@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import django_fsm
 
-from django_guarded._text import either
+from django_guarded._text import field_way_out, state_way_out, way_out
 
 if TYPE_CHECKING:
     from django.db.models import Field, Model
@@ -76,11 +76,6 @@ def _own_methods(model: type[Model]) -> list[str]:
     return transitions + operations + manager_operations(model)
 
 
-def _way_out(ways: list[str], lead: str, otherwise: str) -> str:
-    """``lead: a, b or c`` naming the methods to call, or ``otherwise`` if there are none."""
-    return f"{lead}: {either(ways)}" if ways else otherwise
-
-
 def field_write(instance: Model, name: str) -> str:
     """Message for an assignment to a guarded field from outside the model."""
     model = type(instance)
@@ -88,24 +83,16 @@ def field_write(instance: Model, name: str) -> str:
     label = f"{model.__name__}.{name}"
     if isinstance(field, django_fsm.FSMFieldMixin):
         state = instance.__dict__.get(field.attname, "<not loaded>")
-        how = _way_out(
-            _transitions_of(model, field),
-            "change it through a transition",
-            f"declare a @transition(field={field.name}, ...) method on {model.__name__}",
-        )
+        how = state_way_out(model.__name__, field.name, _transitions_of(model, field))
         return f"{label} is guarded (current state {state!r}): {how}. {_ESCAPE}"
-    how = _way_out(
-        _own_methods(model),
-        "change it inside one of the model's own methods",
-        f"write a @transition or @operation method on {model.__name__} that changes it",
-    )
+    how = field_way_out(model.__name__, _own_methods(model))
     return f"{label} is guarded: {how}. {_ESCAPE}"
 
 
 def direct_save(instance: Model, action: str) -> str:
     """Message for ``save()`` or ``delete()`` called from outside the model."""
     model = type(instance)
-    how = _way_out(
+    how = way_out(
         _own_methods(model),
         "call one of its own methods instead",
         f"write a @transition or @operation method on {model.__name__} that does it",
@@ -118,7 +105,7 @@ def direct_save(instance: Model, action: str) -> str:
 
 def queryset_write(model: type[Model], action: str) -> str:
     """Message for ``create()``, ``update()``, ``delete()`` or a bulk write on a queryset."""
-    how = _way_out(
+    how = way_out(
         manager_operations(model),
         "use the manager's operations",
         f"write an @operation method on {model.__name__}'s manager or queryset that does it",

@@ -56,7 +56,7 @@ from mypy.plugin import AttributeContext, FunctionContext, Plugin
 from mypy.types import AnyType, Instance, Type, TypeVarType, get_proper_type
 from mypy.typevars import fill_typevars
 
-from django_guarded._text import either
+from django_guarded._text import field_way_out, state_way_out
 
 __all__ = ["GUARDED_FIELD", "GuardedPlugin", "plugin"]
 
@@ -234,20 +234,11 @@ class _Model:
         field = self.guarded[attr]
         if field in self.state_fields:
             ways = [f"{name}.{method}()" for method in self.transitions.get(field, [])]
-            how = (
-                f"change it through a transition: {either(ways)}"
-                if ways
-                else f"declare a @transition(field={field}, ...) method on {name}"
-            )
+            how = state_way_out(name, field, ways)
         else:
             methods = [m for names in self.transitions.values() for m in names]
             methods += [m for m in self.operations if m not in methods]
-            ways = [f"{name}.{method}()" for method in methods]
-            how = (
-                f"change it inside one of the model's own methods: {either(ways)}"
-                if ways
-                else f"write a @transition or @operation method on {name} that changes it"
-            )
+            how = field_way_out(name, [f"{name}.{method}()" for method in methods])
         return (
             f"{name}.{attr} is guarded: {how} "
             '(test setup may assign it inside "with django_guarded.unguarded():")'
