@@ -99,7 +99,7 @@ def test_the_message_names_the_way_out(errors: list[dict[str, str]]) -> None:
     assert f"error: {messages[status]}  [guarded-field]" in documented
     assert messages[signup_date].startswith(
         "Account.signup_date is guarded: change it inside one of the model's own methods: "
-        "Account.signup(), Account.expire() or Account.rename()"
+        "Account.signup(), Account.expire(), Account.rename() or Account.stamp()"
     )
 
 
