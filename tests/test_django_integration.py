@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import decimal
 import io
 import pickle
 from typing import Any
@@ -230,3 +231,26 @@ def test_fsm_key_field_guards_the_object_and_the_id() -> None:
     document.state = DocumentState.objects.get(pk="draft")  # the same value: no change
     loaded = Document.objects.select_related("state").get(pk=document.pk)
     assert loaded.state.label == "Draft"
+
+
+def test_an_inline_formset_with_a_changed_guarded_value_is_invalid() -> None:
+    from django.forms import inlineformset_factory
+
+    from tests.testapp.models import Entry, Ledger
+
+    ledger = Ledger.objects.open("2026")
+    entry = Entry.objects.book(ledger, decimal.Decimal("5.00"))
+    formset_class = inlineformset_factory(Ledger, Entry, fields=["amount"], extra=0)
+    data = {
+        "entries-TOTAL_FORMS": "1",
+        "entries-INITIAL_FORMS": "1",
+        "entries-MIN_NUM_FORMS": "0",
+        "entries-MAX_NUM_FORMS": "1000",
+        "entries-0-id": str(entry.pk),
+        "entries-0-ledger": str(ledger.pk),
+        "entries-0-amount": "500.00",
+    }
+    formset = formset_class(data, instance=ledger)
+    assert not formset.is_valid()
+    assert formset.forms[0].errors["amount"][0].startswith("Entry.amount is guarded")
+    assert Entry.objects.get(pk=entry.pk).amount == decimal.Decimal("5.00")
