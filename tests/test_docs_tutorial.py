@@ -78,3 +78,26 @@ def test_a_block_that_raises_fails_the_page(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "page.md: block 2 (" in result.stderr
     assert "AssertionError: no" in result.stderr
+
+
+def test_the_setup_the_tutorial_asks_for_runs(tmp_path: Path) -> None:
+    """docs/tutorial/index.md's commands, from the repository's root.
+
+    The virtual environment it makes is the one running this test: creating and
+    activating it are left out, and its install is checked against what is installed.
+    The database goes to this test's own directory, whatever the page exports.
+    """
+    from tests.docs.run_project import Output, play, steps
+    from tests.test_docs_getting_started import installed
+
+    page = ROOT / "docs" / "tutorial" / "index.md"
+    overrides = {
+        "python3 -m venv .venv": lambda cwd: Output("", 0),
+        ". .venv/bin/activate": lambda cwd: Output("", 0),
+        'python -m pip install -e ".[guardian]"': lambda cwd: installed("django-guarded[guardian]"),
+    }
+    database = tmp_path / "tutorial.sqlite3"
+    played = play(page, ROOT, overrides, env={"DEMO_DB": str(database)})
+    assert len(played) == steps(page) == 6
+    assert "python -m django migrate" in played
+    assert database.exists()
