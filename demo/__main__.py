@@ -101,9 +101,31 @@ def check() -> int:
         clients[login.username] = client = Client()
         client.login(username=login.username, password=login.password)
     with transaction.atomic():
-        failures = _press_buttons(clients)
+        failures = _press_buttons(clients) + _check_diagrams(clients["alice"])
         transaction.set_rollback(True)
     return failures
+
+
+def _check_diagrams(client: Any) -> int:
+    """The change page draws its state machine with the mermaid.js the demo serves."""
+    from django.conf import settings
+    from django.templatetags.static import static
+
+    from demo.bank.models import Account
+
+    script = static(settings.DJANGO_GUARDED["MERMAID_JS"])
+    account = Account.objects.get(user__username="alice")
+    page = client.get(f"/admin/bank/account/{account.pk}/change/").content.decode()
+    served = client.get(script)
+    body = b"".join(served.streaming_content) if served.status_code == 200 else b""
+    problems = []
+    if f'<script src="{script}"></script>' not in page or '<pre class="mermaid">' not in page:
+        problems.append(f"the change page does not load {script} to draw its state machine")
+    if b'globalThis["mermaid"]' not in body:
+        problems.append(f"{script} answered {served.status_code}, not mermaid.js")
+    for problem in problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    return len(problems)
 
 
 def _press_buttons(clients: dict[str, Any]) -> int:
