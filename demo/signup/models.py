@@ -3,6 +3,8 @@
 An account starts as a trial or signed up; a trial expires after 30 days; a trial
 or expired account may sign up at any time, and signing up always records the
 date together with the status, and the billing details beside them.
+
+The ``--8<--`` comments mark the parts that docs/tutorial/signup.md includes.
 """
 
 from __future__ import annotations
@@ -12,11 +14,20 @@ import datetime
 from django.db import models
 from django.utils import timezone
 
-from django_guarded import FSMField, GuardedManager, GuardedModel, guarded, operation, transition
+from django_guarded import (
+    SYSTEM,
+    FSMField,
+    GuardedManager,
+    GuardedModel,
+    guarded,
+    operation,
+    transition,
+)
 
 TRIAL_DURATION = datetime.timedelta(days=30)
 
 
+# --8<-- [start:manager]
 class AccountManager(GuardedManager["Account"]):
     @operation
     def create_trial(self, email: str, *, created: datetime.datetime | None = None) -> Account:
@@ -30,16 +41,19 @@ class AccountManager(GuardedManager["Account"]):
 
     @operation
     def expire_old_trials(self) -> int:
-        """What the article's nightly command does; the admin's button does it one by one."""
+        """Expire every trial older than 30 days: the article's nightly job.
+
+        One bulk transition of expire(): one UPDATE of the rows whose status is a
+        source of it, and one INSERT of their audit records.
+        """
         cutoff = timezone.now() - TRIAL_DURATION
-        return self.filter(status="trial", created__lte=cutoff).update(status="expired")
+        return self.filter(created__lte=cutoff).bulk_transition("expire", by=SYSTEM)
 
 
-def trial_is_over(account: Account) -> bool:
-    """The 30-day trial is not over yet."""
-    return account.created <= timezone.now() - TRIAL_DURATION
+# --8<-- [end:manager]
 
 
+# --8<-- [start:account]
 class Account(GuardedModel):
     STATUS_CHOICES = [("trial", "Trial"), ("signedup", "Signed up"), ("expired", "Expired")]
 
@@ -79,7 +93,6 @@ class Account(GuardedModel):
         field=status,
         source="trial",
         target="expired",
-        conditions=[trial_is_over],
         permission="signup.expire_account",
         custom={"label": "Expire", "help_text": "End a trial that is over."},
     )
@@ -87,6 +100,10 @@ class Account(GuardedModel):
         pass
 
 
+# --8<-- [end:account]
+
+
+# --8<-- [start:billing]
 class BillingInfoManager(GuardedManager["BillingInfo"]):
     @operation
     def create_for(self, account: Account, *, address: str, card_type: str) -> BillingInfo:
@@ -106,3 +123,6 @@ class BillingInfo(GuardedModel):
 
     def __str__(self) -> str:
         return f"{self.card_type}, {self.address}"
+
+
+# --8<-- [end:billing]
