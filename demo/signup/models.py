@@ -19,6 +19,7 @@ from django_guarded import (
     FSMField,
     GuardedManager,
     GuardedModel,
+    GuardedQuerySet,
     guarded,
     operation,
     transition,
@@ -28,7 +29,19 @@ TRIAL_DURATION = datetime.timedelta(days=30)
 
 
 # --8<-- [start:manager]
-class AccountManager(GuardedManager["Account"]):
+class AccountQuerySet(GuardedQuerySet["Account"]):
+    @operation
+    def expire_old_trials(self) -> int:
+        """Expire the trials of this queryset older than 30 days: the article's nightly job.
+
+        One bulk transition of expire(): one UPDATE of the rows whose status is a
+        source of it, and one INSERT of their audit records.
+        """
+        cutoff = timezone.now() - TRIAL_DURATION
+        return self.filter(created__lte=cutoff).bulk_transition("expire", by=SYSTEM)
+
+
+class AccountManager(GuardedManager.from_queryset(AccountQuerySet)):  # type: ignore[misc]
     @operation
     def create_trial(self, email: str, *, created: datetime.datetime | None = None) -> Account:
         return self.create(email=email, status="trial", created=created or timezone.now())
@@ -38,16 +51,6 @@ class AccountManager(GuardedManager["Account"]):
         account = self.create(email=email, status="signedup", signup_date=timezone.now())
         BillingInfo.objects.create_for(account, address=address, card_type=card_type)
         return account
-
-    @operation
-    def expire_old_trials(self) -> int:
-        """Expire every trial older than 30 days: the article's nightly job.
-
-        One bulk transition of expire(): one UPDATE of the rows whose status is a
-        source of it, and one INSERT of their audit records.
-        """
-        cutoff = timezone.now() - TRIAL_DURATION
-        return self.filter(created__lte=cutoff).bulk_transition("expire", by=SYSTEM)
 
 
 # --8<-- [end:manager]
