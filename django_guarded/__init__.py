@@ -11,7 +11,15 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from django_fsm import GET_STATE, RETURN_VALUE, can_proceed, has_transition_perm
+    from django_fsm import (
+        ANY_OTHER_STATE,
+        ANY_STATE,
+        GET_STATE,
+        RETURN_VALUE,
+        Transition,
+        can_proceed,
+        has_transition_perm,
+    )
 
     from django_guarded._concurrency import VersionField, retrying
     from django_guarded._fields import FSMField, FSMIntegerField, FSMKeyField, guarded
@@ -22,6 +30,7 @@ if TYPE_CHECKING:
     from django_guarded._triggers import allow_audit_purge
     from django_guarded.exceptions import (
         AppendOnlyError,
+        BulkTransitionError,
         ConcurrentTransition,
         DirectSaveError,
         GuardedError,
@@ -31,10 +40,13 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "ANY_OTHER_STATE",
+    "ANY_STATE",
     "GET_STATE",
     "RETURN_VALUE",
     "SYSTEM",
     "AppendOnlyError",
+    "BulkTransitionError",
     "ConcurrentTransition",
     "DirectSaveError",
     "FSMField",
@@ -45,6 +57,7 @@ __all__ = [
     "GuardedManager",
     "GuardedModel",
     "GuardedQuerySet",
+    "Transition",
     "TransitionNotAllowed",
     "TransitionPermissionDenied",
     "VersionField",
@@ -64,10 +77,13 @@ __all__ = [
 # app registry can create model classes such as GuardedModel, and the static
 # checker (django_guarded.checker) runs without Django at all.
 _LOCATIONS = {
+    "ANY_OTHER_STATE": "django_fsm",
+    "ANY_STATE": "django_fsm",
     "GET_STATE": "django_fsm",
     "RETURN_VALUE": "django_fsm",
     "can_proceed": "django_fsm",
     "has_transition_perm": "django_fsm",
+    "Transition": "django_fsm",
     "VersionField": "django_guarded._concurrency",
     "retrying": "django_guarded._concurrency",
     "FSMField": "django_guarded._fields",
@@ -83,6 +99,7 @@ _LOCATIONS = {
     "transition": "django_guarded._transitions",
     "allow_audit_purge": "django_guarded._triggers",
     "AppendOnlyError": "django_guarded.exceptions",
+    "BulkTransitionError": "django_guarded.exceptions",
     "ConcurrentTransition": "django_guarded.exceptions",
     "DirectSaveError": "django_guarded.exceptions",
     "GuardedError": "django_guarded.exceptions",

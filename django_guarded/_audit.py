@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from django.apps import apps as django_apps
-from django.db import connections, models
+from django.db import connections, models, router
 from django.db.models.signals import post_save, pre_save
 
 from django_guarded import _guard
@@ -39,6 +39,7 @@ __all__ = [
     "is_audited",
     "new_record",
     "record",
+    "record_deletion",
     "resolve_asof",
     "save_record",
     "state_text",
@@ -154,6 +155,24 @@ def save_record(values: RecordValues, using: str) -> None:
 def record(model: type[models.Model], object_pk: Any, *, using: str, **details: Any) -> None:
     """Insert one audit record on database ``using`` (inside the caller's transaction)."""
     save_record(new_record(model, object_pk, **details), using)
+
+
+def record_deletion(instance: models.Model, call: _guard.CallInfo) -> None:
+    """Record that the running ``call`` deletes ``instance``'s row (inside its transaction).
+
+    ``guarded_verify`` then knows the row is gone on purpose: an object whose records
+    exist but whose row is gone without one is a problem it reports.
+    """
+    using = instance._state.db or router.db_for_write(type(instance), instance=instance)
+    record(
+        type(instance),
+        instance.pk,
+        kind="deletion",
+        method=call.method,
+        using=using,
+        by=call.by,
+        asof=call.asof,
+    )
 
 
 def call_data(

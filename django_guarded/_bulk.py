@@ -21,14 +21,20 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import django_fsm
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, models, router, transaction
 from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Cast, Concat, Lower, Substr
 
 from django_guarded import _audit, _guard
+from django_guarded._fields import is_guarded
 from django_guarded._transitions import SYSTEM, MethodInfo
 from django_guarded.conf import guarded_settings
-from django_guarded.exceptions import ConcurrentTransition, TransitionPermissionDenied
+from django_guarded.exceptions import (
+    BulkTransitionError,
+    ConcurrentTransition,
+    TransitionPermissionDenied,
+)
 
 if TYPE_CHECKING:
     from django_fsm import FSMFieldMixin, Transition
@@ -43,15 +49,46 @@ def _resolve(model: type[models.Model], method: Any) -> MethodInfo:
     attr = getattr(model, name, None) if isinstance(method, str) else method
     info: MethodInfo | None = getattr(attr, "__guarded__", None)
     if info is None or info.kind != "transition":
-        raise TypeError(
+        raise BulkTransitionError(
             f"bulk_transition({method!r}): {model.__name__} has no @transition method of that "
             f'name; pass the name of one, such as bulk_transition("expire")'
         )
     return info
 
 
-def _refuse(label: str, why: str, way_out: str) -> TypeError:
-    return TypeError(f"{label} cannot run as a bulk transition: {why}. {way_out}")
+def _refuse(label: str, why: str, way_out: str) -> BulkTransitionError:
+    return BulkTransitionError(f"{label} cannot run as a bulk transition: {why}. {way_out}")
+
+
+def _check_values(
+    label: str, model: type[models.Model], state: FSMFieldMixin, values: Mapping[str, Any]
+) -> None:
+    """``values`` may set other columns of the moved rows, never guarded ones.
+
+    The state becomes the transition's target and nothing else; any other guarded
+    field is changed only by a method running on each object.
+    """
+    for name in values:
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            raise BulkTransitionError(
+                f"{label} in bulk: values names {name!r}, which is not a field of {model.__name__}"
+            ) from None
+        if field is state or name in (state.name, state.attname):
+            raise _refuse(
+                label,
+                f"values sets {model.__name__}.{state.name}, its state field, which only "
+                "moves to the transition's target",
+                f"Leave {state.name} out of values",
+            )
+        if is_guarded(field):
+            raise _refuse(
+                label,
+                f"values sets {model.__name__}.{name}, which is guarded",
+                "Only unguarded fields may be set in bulk; a guarded field is changed by "
+                f"calling a method on each object ({model.__name__.lower()}.<method>())",
+            )
 
 
 def _check_transition(label: str, info: MethodInfo, transition: Transition, by: Any) -> None:
@@ -187,6 +224,7 @@ def bulk_transition(
         field = model._meta.get_field(field)
     for transition in meta.transitions.values():
         _check_transition(label, info, transition, by)
+    _check_values(label, model, field, values or {})
     if not info.empty_body:
         raise _refuse(
             label,
@@ -202,7 +240,7 @@ def bulk_transition(
         )
     query = queryset.query
     if query.is_sliced or query.distinct or queryset._fields is not None:  # type: ignore[attr-defined]
-        raise TypeError(
+        raise BulkTransitionError(
             f"bulk_transition() needs a plain filtered queryset of {model.__name__}: "
             "not sliced, distinct(), values() or values_list()"
         )

@@ -3,6 +3,11 @@
 The answer lives in a context variable, so it is private to one thread and to one
 asyncio task: a transition running in one request never opens a window for code
 running in another (unlike a flag set on the shared field object).
+
+A frame is closed when its block ends. Code that copied the context while the
+block ran (``asyncio.create_task()``, ``contextvars.copy_context()``, a thread
+started with the context) still sees the frame afterwards, but a closed frame
+grants nothing: permission ends with its block, whoever kept a reference to it.
 """
 
 from __future__ import annotations
@@ -10,12 +15,29 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from django.db.models import Model
 
-__all__ = ["Frame", "current_frame", "enter", "may_write", "may_write_model", "unguarded"]
+__all__ = [
+    "CallInfo",
+    "Frame",
+    "current_frame",
+    "enter",
+    "may_write",
+    "may_write_model",
+    "may_write_table",
+    "unguarded",
+]
+
+
+class CallInfo(NamedTuple):
+    """What the records written on behalf of a running method need to know of it."""
+
+    method: str
+    by: Any
+    asof: Any
 
 
 class Frame:
@@ -29,7 +51,7 @@ class Frame:
     same statement as the owner's ``UPDATE`` (see ``_audit.update_with_record``).
     """
 
-    __slots__ = ("model", "only", "owner", "record", "snapshot")
+    __slots__ = ("call", "closed", "model", "only", "owner", "record", "snapshot")
 
     def __init__(
         self,
@@ -37,23 +59,32 @@ class Frame:
         *,
         only: Model | None = None,
         owner: Model | None = None,
+        call: CallInfo | None = None,
     ) -> None:
         self.model = model
+        #: The transition or operation that runs, for records written on its behalf.
+        self.call = call
         self.only = only
         self.owner = owner
+        #: Set when the frame's block has ended: from then on it grants nothing.
+        self.closed = False
         self.snapshot: list[Any] | None = None
         self.record: dict[str, Any] | None = None
 
 
 _frame: ContextVar[Frame | None] = ContextVar("django_guarded_frame", default=None)
 
-current_frame = _frame.get
+
+def current_frame() -> Frame | None:
+    """The open frame of the running code, if any."""
+    frame = _frame.get()
+    return None if frame is None or frame.closed else frame
 
 
 def may_write(obj: Model) -> bool:
     """Whether the running code may write to ``obj``'s guarded fields and save it."""
     frame = _frame.get()
-    if frame is None:
+    if frame is None or frame.closed:
         return False
     if frame.model is None:
         return True
@@ -65,9 +96,25 @@ def may_write(obj: Model) -> bool:
 def may_write_model(model: type[Model]) -> bool:
     """Whether the running code may create, bulk-update or bulk-delete rows of ``model``."""
     frame = _frame.get()
-    if frame is None or frame.only is not None:
+    if frame is None or frame.closed or frame.only is not None:
         return False
     return frame.model is None or issubclass(model, frame.model)
+
+
+def may_write_table(model: type[Model]) -> bool:
+    """Whether the running code may send an ``UPDATE`` to ``model``'s table: as
+    `may_write_model`, and also for the parent tables of a multi-table model whose
+    own code runs (its saves update them)."""
+    if may_write_model(model):
+        return True
+    frame = _frame.get()
+    return (
+        frame is not None
+        and not frame.closed
+        and frame.only is None
+        and frame.model is not None
+        and model in frame.model._meta.get_parent_list()
+    )
 
 
 @contextmanager
@@ -77,6 +124,7 @@ def enter(frame: Frame) -> Iterator[Frame]:
     try:
         yield frame
     finally:
+        frame.closed = True
         _frame.reset(token)
 
 
@@ -89,8 +137,5 @@ def unguarded() -> Iterator[None]:
     the block still run with their own, narrower permission. The permission belongs
     to the current thread or asyncio task only.
     """
-    token = _frame.set(Frame(None))
-    try:
+    with enter(Frame(None)):
         yield
-    finally:
-        _frame.reset(token)

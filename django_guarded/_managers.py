@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.db import models
+from django.db.models import sql
 from django.db.models.manager import BaseManager
 
 from django_guarded import _messages
-from django_guarded._guard import may_write_model
+from django_guarded._guard import may_write_model, may_write_table
 from django_guarded.exceptions import DirectSaveError
 
 if TYPE_CHECKING:
@@ -20,6 +21,24 @@ __all__ = ["GuardedManager", "GuardedQuerySet"]
 _M = TypeVar("_M", bound=models.Model, covariant=True)
 
 
+class _GuardedQuery(sql.Query):
+    """The query of a guarded queryset: turning it into an ``UPDATE`` is checked here.
+
+    ``QuerySet.update()`` and ``QuerySet._update()`` both make their statement with
+    ``query.chain(UpdateQuery)``, also when they are called unbound on a guarded
+    queryset (``models.QuerySet.update(qs, ...)``), which skips the methods below.
+    """
+
+    def chain(self, klass: Any = None) -> Any:
+        if (
+            klass is not None
+            and issubclass(klass, sql.UpdateQuery)
+            and not may_write_table(self.model)
+        ):
+            raise DirectSaveError(_messages.queryset_write(self.model, "update"))
+        return super().chain(klass)
+
+
 class GuardedQuerySet(models.QuerySet[_M]):
     """A queryset whose writes (``create``, ``update``, ``delete``, bulk writes) run only
     inside an ``@operation`` of the model's manager or queryset, or a method of the model.
@@ -27,6 +46,17 @@ class GuardedQuerySet(models.QuerySet[_M]):
     Reading is unrestricted. The ``a``-prefixed async twins are guarded too: Django
     runs them through these methods.
     """
+
+    def __init__(
+        self,
+        model: type[models.Model] | None = None,
+        query: sql.Query | None = None,
+        using: str | None = None,
+        hints: dict[str, Any] | None = None,
+    ) -> None:
+        if query is None and model is not None:
+            query = _GuardedQuery(model)
+        super().__init__(model, query, using, hints)
 
     def _check_write(self, action: str) -> None:
         if not may_write_model(self.model):

@@ -13,7 +13,14 @@ from django_guarded._text import field_way_out, state_way_out, way_out, writers
 if TYPE_CHECKING:
     from django.db.models import Field, Model
 
-__all__ = ["cascade_delete", "direct_save", "field_write", "guarded_methods", "queryset_write"]
+__all__ = [
+    "cascade_delete",
+    "direct_save",
+    "field_write",
+    "guarded_methods",
+    "queryset_write",
+    "unsaved_call",
+]
 
 _ESCAPE = (
     "For test setup or a one-off data fix, wrap the code in `with django_guarded.unguarded():`."
@@ -97,8 +104,9 @@ def field_writers(model: type[Model], field: Field[Any, Any]) -> list[str]:
     return _labels(model, names)
 
 
-def field_write(instance: Model, name: str) -> str:
-    """Message for an assignment to a guarded field from outside the model."""
+def field_write(instance: Model, name: str) -> tuple[str, str]:
+    """Message for an assignment to a guarded field from outside the model, and its
+    short form for a form's field error (without the advice meant for programmers)."""
     model = type(instance)
     field = _field_for(model, name)
     label = f"{model.__name__}.{name}"
@@ -107,12 +115,12 @@ def field_write(instance: Model, name: str) -> str:
         if isinstance(state, enum.Enum):
             state = state.value  # a TextChoices member is stored, and shown, as its value
         how = state_way_out(model.__name__, field.name, _transitions_of(model, field))
-        return f"{label} is guarded (current state {state!r}): {how}. {_ESCAPE}"
-    if field is None:
-        how = field_way_out(model.__name__, _own_methods(model))
+        short = f"{label} is guarded (current state {state!r}): {how}."
+    elif field is None:
+        short = f"{label} is guarded: {field_way_out(model.__name__, _own_methods(model))}."
     else:
-        how = field_way_out(model.__name__, field_writers(model, field))
-    return f"{label} is guarded: {how}. {_ESCAPE}"
+        short = f"{label} is guarded: {field_way_out(model.__name__, field_writers(model, field))}."
+    return f"{short} {_ESCAPE}", short
 
 
 def direct_save(instance: Model, action: str) -> str:
@@ -149,4 +157,21 @@ def cascade_delete(instance: Model) -> str:
         f"Deleting this would also delete {model.__name__} pk={instance.pk!r}, which is guarded: "
         f"delete it through {model.__name__}'s own methods first, or make the relation "
         f"on_delete=models.PROTECT. {_ESCAPE}"
+    )
+
+
+def unsaved_call(instance: Model, method: str) -> str:
+    """Message for a transition or operation called on an instance without a row."""
+    model = type(instance)
+    name = model.__name__
+    which = "an unsaved" if instance._state.adding else "a deleted"
+    how = way_out(
+        manager_operations(model),
+        f"create {name} objects through its manager's operations",
+        f"write an @operation on {name}'s manager that creates them",
+    )
+    return (
+        f"{name}.{method}() was called on {which} {name} object: its rows are created only by "
+        f"its manager's operations, so that every rule of creating one runs; {how}, then call "
+        f"{method}() on the object that returns."
     )

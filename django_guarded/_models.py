@@ -18,7 +18,13 @@ from django_guarded import _audit, _guard, _messages
 from django_guarded._concurrency import conditional_update, has_condition
 from django_guarded._fields import is_guarded
 from django_guarded._managers import GuardedManager
-from django_guarded._tracking import merge_reloaded, snapshot
+from django_guarded._tracking import (
+    after_save,
+    forget_unsaved,
+    merge_reloaded,
+    note_unsaved,
+    snapshot,
+)
 from django_guarded.exceptions import DirectSaveError, GuardedFieldError
 
 if TYPE_CHECKING:
@@ -56,6 +62,10 @@ class GuardedModel(models.Model):
 
     #: Names and attnames of the guarded fields (``status``, ``state``, ``state_id``).
     _guarded_names: ClassVar[frozenset[str]] = frozenset()
+    #: The names ``__setattr__`` looks at: the guarded names and every tracked attname.
+    _guarded_watched: ClassVar[frozenset[str]] = frozenset()
+    #: State fields declared with ``state_choices``: the instance's class follows them.
+    _guarded_proxied: ClassVar[frozenset[str]] = frozenset()
     #: Attnames compared before and after an operation, to save only what changed.
     _guarded_tracked: ClassVar[tuple[tuple[str, str], ...]] = ()
     #: Attnames in ``from_db`` order when rows may be loaded without ``__init__``.
@@ -72,32 +82,50 @@ class GuardedModel(models.Model):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Building an instance in memory is allowed; persisting it is what is guarded.
-        token = _guard._frame.set(_Frame(type(self), only=self))
-        try:
+        with _guard.enter(_Frame(type(self), only=self)):
             super().__init__(*args, **kwargs)
-        finally:
-            _guard._frame.reset(token)
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Runs for every attribute write on the instance: kept to the bare minimum.
-        if name in self._guarded_names:
+        if name in self._guarded_watched:
             frame = _frame_get()
             if (
                 frame is None
+                or frame.closed
                 or (frame.only is not None and frame.only is not self)
                 or (frame.model is not None and not isinstance(self, frame.model))
-            ) and _changes(self, name, value):
-                raise GuardedFieldError(_messages.field_write(self, name))
+            ):
+                if name in self._guarded_names:
+                    if _changes(self, name, value):
+                        message, short = _messages.field_write(self, name)
+                        raise GuardedFieldError(message, _form_field(self, name), short)
+                else:
+                    note_unsaved(self, name)
+            elif frame.owner is not self and frame.only is not self:
+                # Allowed, but not by this instance's own running call, which
+                # would save it: the next call on the instance must.
+                note_unsaved(self, name)
+            if name in self._guarded_proxied:
+                _object_setattr(self, name, value)
+                self._meta.get_field(name).set_proxy(self, value)  # type: ignore[attr-defined]
+                return
         _object_setattr(self, name, value)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         """Save, but only from inside the model's own transitions and operations."""
         if not _may_write(self):
             raise DirectSaveError(_messages.direct_save(self, "save"))
-        super().save(*args, **kwargs)
         frame = _current_frame()
-        if frame is not None and frame.owner is self:
-            frame.snapshot = snapshot(self)
+        if frame is None or frame.owner is not self or frame.snapshot is None:
+            super().save(*args, **kwargs)
+            forget_unsaved(self, kwargs.get("update_fields"))
+            return
+        before = snapshot(self)
+        super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        forget_unsaved(self, update_fields)
+        # What was just written is stored now; the rest is still the call's to save.
+        frame.snapshot = after_save(self, frame.snapshot, before, update_fields)
 
     save.alters_data = True  # type: ignore[attr-defined]
 
@@ -113,6 +141,7 @@ class GuardedModel(models.Model):
         """Reload fields from the database (always allowed: it writes what is stored)."""
         with _guard.enter(_Frame(type(self), only=self)):
             super().refresh_from_db(*args, **kwargs)
+        forget_unsaved(self, kwargs.get("fields"))
         frame = _current_frame()
         if frame is not None and frame.owner is self and frame.snapshot is not None:
             # What was just read is the stored value: it is not a change to save.
@@ -129,6 +158,34 @@ class GuardedModel(models.Model):
 
         records: AuditRecordQuerySet = AuditRecord.objects.for_object(self)
         return records
+
+    def save_base(self, raw: bool = False, *args: Any, **kwargs: Any) -> None:
+        # Refused here, before Django opens the save's transaction: a refusal from
+        # _save_table() would also mark the caller's transaction for rollback.
+        if not raw and not _may_write(self):
+            raise DirectSaveError(_messages.direct_save(self, "save"))
+        super().save_base(raw, *args, **kwargs)
+
+    save_base.alters_data = True  # type: ignore[attr-defined]
+
+    def _save_table(self, raw: bool = False, *args: Any, **kwargs: Any) -> Any:
+        # Every save of a row goes through here, also the ones that skip save():
+        # ``models.Model.save(obj)``, ``super(GuardedModel, obj).save()``,
+        # ``save_base()``. A raw save is a fixture being loaded (``loaddata`` calls
+        # ``Model.save_base(obj, raw=True)`` on the base class): it stores the row
+        # as given, and is let through.
+        if raw:
+            with _guard.enter(_Frame(type(self)._meta.concrete_model)):
+                return super()._save_table(raw, *args, **kwargs)
+        if not _may_write(self):
+            raise DirectSaveError(_messages.direct_save(self, "save"))
+        frame = _current_frame()
+        if frame is not None and frame.only is self:
+            # Permission for this one instance (the admin's save of its unguarded
+            # fields): its own UPDATE is what the queryset check must let through.
+            with _guard.enter(_Frame(type(self)._meta.concrete_model)):
+                return super()._save_table(raw, *args, **kwargs)
+        return super()._save_table(raw, *args, **kwargs)
 
     def _do_update(
         self, base_qs: Any, using: Any, pk_val: Any, values: Any, *args: Any, **kwargs: Any
@@ -192,8 +249,25 @@ class GuardedModel(models.Model):
         for attname, value in zip(attnames, values, strict=True):
             if value is not DEFERRED:
                 data[attname] = value
+        if cls._guarded_proxied:
+            _follow_state_proxies(new)
         post_init.send(sender=cls, instance=new)
         return new
+
+
+def _form_field(instance: models.Model, name: str) -> str:
+    """The name a form uses for the field that ``name`` (a name or an attname) belongs to."""
+    for field in instance._meta.concrete_fields:
+        if name == field.attname:
+            return field.name
+    return name
+
+
+def _follow_state_proxies(instance: models.Model) -> None:
+    """Give a loaded instance the proxy class its states name (``state_choices``)."""
+    for field in instance._meta.concrete_fields:
+        if getattr(field, "state_proxy", None) and field.attname in instance.__dict__:
+            field.set_proxy(instance, instance.__dict__[field.attname])  # type: ignore[attr-defined]
 
 
 def _changes(instance: models.Model, name: str, value: Any) -> bool:
@@ -261,10 +335,38 @@ def _allow_peer_fetch(cls: type[models.Model], attname: str) -> None:
 _PEER_FETCH_CLASSES: dict[type, type] = {}
 
 
-def _refuse_cascade(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+def _on_delete(
+    sender: type[models.Model], instance: models.Model, origin: Any = None, **kwargs: Any
+) -> None:
+    """Refuse a delete of a guarded row that the running code may not write; record one
+    made by a transition or operation, in the transaction of the delete.
+
+    Django sends ``pre_delete`` for every row a delete removes, cascades included,
+    before it runs the ``DELETE``: this is where a cascade started inside another
+    model's operation is stopped. Permission to write one model never opens another.
+    """
     frame = _current_frame()
     if frame is None or frame.only is not None:
         raise DirectSaveError(_messages.cascade_delete(instance))
+    model = frame.model
+    if model is None or isinstance(instance, model):
+        if frame.call is not None and _audit.is_audited(type(instance)):
+            _audit.record_deletion(instance, frame.call)
+        return
+    if _is_parent_part(model, sender, instance, origin):
+        return  # the parent row of a multi-table child that is being deleted
+    raise DirectSaveError(_messages.cascade_delete(instance))
+
+
+def _is_parent_part(
+    model: type[models.Model], sender: type[models.Model], instance: models.Model, origin: Any
+) -> bool:
+    """Whether ``instance`` is the parent row of a ``model`` object whose delete this is."""
+    if sender not in model._meta.get_parent_list():
+        return False
+    if isinstance(origin, models.Model):
+        return isinstance(origin, model) and origin.pk == instance.pk
+    return isinstance(origin, models.QuerySet) and issubclass(origin.model, model)
 
 
 def _check_setattr_order(model: type[GuardedModel]) -> None:
@@ -314,9 +416,16 @@ def _prepare_guarded_model(sender: type[models.Model], **kwargs: Any) -> None:
             tracked.append((field.attname, field.name))
     sender._guarded_names = frozenset(names)
     sender._guarded_tracked = tuple(tracked)
+    sender._guarded_watched = frozenset(names) | {attname for attname, _ in tracked}
+    sender._guarded_proxied = frozenset(
+        name
+        for field in sender._meta.concrete_fields
+        if getattr(field, "state_proxy", None)
+        for name in (field.name, field.attname)
+    )
     sender._guarded_fast_load = _fast_load_attnames(sender)
     pre_delete.connect(
-        _refuse_cascade,
+        _on_delete,
         sender=sender,
         weak=False,
         dispatch_uid=f"django_guarded:{sender._meta.label}",

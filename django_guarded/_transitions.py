@@ -20,9 +20,21 @@ from django.db import connections, models, router, transaction
 from django.db.models.manager import BaseManager
 from django_fsm.signals import post_transition, pre_transition
 
-from django_guarded import _audit, _guard
-from django_guarded._tracking import persist_changes, restore, snapshot
-from django_guarded.exceptions import TransitionNotAllowed, TransitionPermissionDenied
+from django_guarded import _audit, _guard, _messages
+from django_guarded._tracking import (
+    UNSAVED,
+    forget_unsaved,
+    note_unsaved,
+    persist_changes,
+    restore,
+    snapshot,
+    unsaved_baseline,
+)
+from django_guarded.exceptions import (
+    DirectSaveError,
+    TransitionNotAllowed,
+    TransitionPermissionDenied,
+)
 
 if TYPE_CHECKING:
     from django_fsm import FSMFieldMixin, FSMMeta
@@ -188,6 +200,7 @@ def operation(
         @functools.wraps(func)
         def run_operation(owner: Any, /, *args: Any, **kwargs: Any) -> Any:
             if isinstance(owner, models.Model):
+                _refuse_unsaved(info, owner)
                 return _run_instance_method(info, owner, args, kwargs, None)
             if isinstance(owner, (BaseManager, models.QuerySet)):
                 return _run_manager_operation(info, owner, args, kwargs)
@@ -220,7 +233,10 @@ def _run_manager_operation(
     actor = _take_actor(info, kwargs)
     asof = _audit.resolve_asof(info, kwargs)
     using = getattr(owner, "_db", None) or router.db_for_write(model)
-    with _guard.enter(_guard.Frame(model._meta.concrete_model)), transaction.atomic(using=using):
+    frame = _guard.Frame(
+        model._meta.concrete_model, call=_guard.CallInfo(info.func.__name__, actor, asof)
+    )
+    with _guard.enter(frame), transaction.atomic(using=using):
         result = info.func(owner, *args, **kwargs)
         if _audit.is_audited(model):
             _audit.after_manager_call(
@@ -303,17 +319,32 @@ def _describe_permission(permission: Any) -> str:
 
 
 def _lock_row(instance: models.Model, using: str) -> None:
-    if instance._state.adding or instance.pk is None:
-        raise TypeError(
-            f"lock=True needs a saved {type(instance).__name__}: this one has no row to lock yet"
-        )
+    """Re-read the row with ``SELECT ... FOR UPDATE``, keeping the caller's unsaved edits.
+
+    What the caller assigned since the instance was loaded is put back on top of
+    the fresh values, still unsaved, so that the call saves it as it would have
+    without the lock.
+    """
+    data = instance.__dict__
+    kept = {attname: data[attname] for attname in data.get(UNSAVED, ()) if attname in data}
     queryset = type(instance)._base_manager.db_manager(using).select_for_update()
     instance.refresh_from_db(using=using, from_queryset=queryset)
+    for attname, value in kept.items():
+        note_unsaved(instance, attname)
+        data[attname] = value
+
+
+def _refuse_unsaved(info: MethodInfo, instance: models.Model) -> None:
+    """Raise unless ``instance`` has a row: new rows come from the manager's operations."""
+    if not instance._state.adding and instance.pk is not None:
+        return
+    raise DirectSaveError(_messages.unsaved_call(instance, info.func.__name__))
 
 
 def _run_transition(
     info: MethodInfo, instance: models.Model, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
+    _refuse_unsaved(info, instance)
     meta, field = _fsm_meta(info, instance)
     actor = _take_actor(info, kwargs)
     if not info.lock:
@@ -393,7 +424,11 @@ def _run_instance_method(
     audited = _audit.is_audited(type(instance))
     using = _db_for_write(instance)
     connection = connections[using]
-    frame = _guard.Frame(instance._meta.concrete_model, owner=instance)
+    frame = _guard.Frame(
+        instance._meta.concrete_model,
+        owner=instance,
+        call=_guard.CallInfo(info.func.__name__, actor, asof),
+    )
     before: list[Any] | None = None
     # A body that ran no SQL leaves one statement to run (the UPDATE, or the INSERT
     # that Django's save() makes atomic by itself): it needs no BEGIN/COMMIT around
@@ -406,6 +441,7 @@ def _run_instance_method(
     no_sql = lone_update and fsm is not None and _runs_no_sql(info, instance, fsm)
     counter = _StatementCounter() if lone_update and not no_sql else None
     fused = audited and _audit.writes_with_update(connection)
+    klass = type(instance)
     token = _guard._frame.set(frame)
     try:
         source = fsm.field.get_state(instance) if fsm else None
@@ -421,8 +457,10 @@ def _run_instance_method(
                         fsm.recheck()
                         source = fsm.field.get_state(instance)
                 before = snapshot(instance)
+                # What the call saves is measured against the baseline: the values
+                # as stored, so that edits made before the call are saved with it.
                 # The baseline moves when the body saves; ``before`` stays for an undo.
-                frame.snapshot = list(before)
+                frame.snapshot = unsaved_baseline(instance, before)
                 object_pk = instance.pk  # the record's, even if the body deletes the row
                 if counter is None:
                     result = fsm.body() if fsm else info.func(instance, *args, **kwargs)
@@ -461,6 +499,7 @@ def _run_instance_method(
             if open_:
                 open_ = False
                 atomic.__exit__(None, None, None)
+            forget_unsaved(instance)
         except BaseException as error:
             if before is not None:
                 recorder = None
@@ -477,9 +516,16 @@ def _run_instance_method(
                         asof=asof,
                         using=using,
                     )
-                _undo(instance, before, fsm, source, using, recorder)
+                try:
+                    _undo(instance, klass, before, fsm, source, using, recorder)
+                except Exception as failure:
+                    # The caller must see what went wrong in the call, not in the undo.
+                    if hasattr(error, "add_note"):
+                        error.add_note(f"django-guarded could not undo the call: {failure!r}")
+                    raise error from failure
             raise
     finally:
+        frame.closed = True
         _guard._frame.reset(token)
     return result
 
@@ -515,6 +561,7 @@ def _persist_with_record(
 
 def _undo(
     instance: models.Model,
+    klass: type[models.Model],
     before: list[Any],
     fsm: _Machine | None,
     source: Any,
@@ -529,8 +576,11 @@ def _undo(
         if on_error is not None and fsm.field.get_state(instance) == on_error:
             error_state = on_error
     restore(instance, before)
+    if type(instance) is not klass:
+        instance.__class__ = klass  # the class a state_choices proxy had switched
     if error_state is not None and fsm is not None:
         field = fsm.field
+        field.set_proxy(instance, error_state)
         field.set_state(instance, error_state)
         with transaction.atomic(using=using):
             instance.save(update_fields=[field.name])

@@ -12,6 +12,8 @@
 ``django_guarded.W005``  A state has no way out: no chain of transitions leads to an end.
 ``django_guarded.E005``  A transition's name means something else: overridden, or shared.
 ``django_guarded.E006``  ``guarded_initial_states`` or ``guarded_final_states`` is wrong.
+``django_guarded.E007``  ``guarded()`` is used on a many-to-many field, which it cannot guard.
+``django_guarded.W006``  A guarded model is registered with an admin without the transition mixin.
 ======================  =========================================================
 
 E004 to E006, W004 and W005 live in `django_guarded._graph_checks`.
@@ -137,6 +139,7 @@ def check_guarded_fields(
     """E003/W003: guarded fields only protect anything on a GuardedModel."""
     errors: list[checks.CheckMessage] = []
     for model in _models(app_configs):
+        errors += _guarded_many_to_many(model)
         if issubclass(model, GuardedModel):
             continue
         for field in model._meta.concrete_fields:
@@ -161,6 +164,62 @@ def check_guarded_fields(
                     )
                 )
     return errors
+
+
+@checks.register(checks.Tags.admin)
+def check_admin_registrations(
+    app_configs: Sequence[Any] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """W006: a plain ``ModelAdmin`` of a guarded model edits guarded fields and calls
+    ``save()``, which the guard refuses: its change form cannot save anything."""
+    if not django_apps.is_installed("django.contrib.admin"):
+        return []
+    from django.contrib.admin.sites import all_sites
+
+    from django_guarded.admin import TransitionAdminMixin
+
+    wanted = None if app_configs is None else {config.label for config in app_configs}
+    errors: list[checks.CheckMessage] = []
+    for site in all_sites:
+        for model, model_admin in site._registry.items():
+            if not issubclass(model, GuardedModel) or isinstance(model_admin, TransitionAdminMixin):
+                continue
+            if wanted is not None and model._meta.app_label not in wanted:
+                continue
+            errors.append(
+                checks.Warning(
+                    f"{model._meta.label} is registered in the admin site {site.name!r} with "
+                    f"{type(model_admin).__name__}, which is not a TransitionAdminMixin: its "
+                    f"change form offers the guarded fields and saves with "
+                    f"{model.__name__}.save(), which raises DirectSaveError.",
+                    hint="Put django_guarded.admin.TransitionAdminMixin first in the admin's "
+                    "bases (or use TransitionAdmin).",
+                    obj=type(model_admin),
+                    id="django_guarded.W006",
+                )
+            )
+    return errors
+
+
+def _guarded_many_to_many(model: type[models.Model]) -> list[checks.CheckMessage]:
+    """E007: ``add()``, ``set()``, ``remove()``, ``clear()`` and forms write a many-to-many
+    relation through its own table, where a mark on the field guards nothing."""
+    return [
+        checks.Error(
+            f"{model._meta.label}.{field.name} is a ManyToManyField marked guarded(), which "
+            f"cannot be guarded: {model.__name__}.{field.name}.add(), .set(), .remove() and "
+            ".clear(), from either side, and admin forms write its table directly.",
+            hint=(
+                "Remove guarded(), or declare the relation through=... a GuardedModel whose "
+                "foreign keys are guarded, and create and delete its rows in that model's "
+                "operations."
+            ),
+            obj=model,
+            id="django_guarded.E007",
+        )
+        for field in model._meta.local_many_to_many
+        if getattr(field, GUARDED_ATTR, False)
+    ]
 
 
 from django_guarded import _graph_checks  # noqa: E402, F401 - registers the graph checks

@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import django_fsm
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 __all__ = [
     "AppendOnlyError",
+    "BulkTransitionError",
     "ConcurrentTransition",
     "DirectSaveError",
     "GuardedError",
@@ -26,8 +27,32 @@ class GuardedError(Exception):
     """Base class of every error django-guarded raises."""
 
 
-class GuardedFieldError(GuardedError, AttributeError):
-    """A guarded field was assigned outside the model's own transitions and operations."""
+class GuardedFieldError(GuardedError, AttributeError, ValidationError):
+    """A guarded field was assigned outside the model's own transitions and operations.
+
+    It is also a ``ValidationError`` on that field, so a ``ModelForm``, an inline
+    or a formset that posts a changed guarded value is invalid, with the way out as
+    the field's error, instead of failing with a traceback.
+    """
+
+    def __init__(
+        self, message: str, field: str | None = None, field_message: str | None = None
+    ) -> None:
+        AttributeError.__init__(self, message, name=field)
+        error = ValidationError(field_message or message, code="guarded")
+        ValidationError.__init__(self, {field: [error]} if field else [error])
+        self.args = (message,)
+        self.field = field
+        self.field_message = field_message
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.args[0]!r})"
+
+    def __reduce__(self) -> Any:
+        return type(self), (self.args[0], self.field, self.field_message)
 
 
 class DirectSaveError(GuardedError):
@@ -37,9 +62,6 @@ class DirectSaveError(GuardedError):
 class TransitionNotAllowed(GuardedError, django_fsm.TransitionNotAllowed):
     """A transition cannot run from the current state, or its conditions are not met."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-
 
 class ConcurrentTransition(GuardedError, django_fsm.ConcurrentTransition):
     """Another transaction changed the row since it was loaded; nothing was written."""
@@ -47,6 +69,10 @@ class ConcurrentTransition(GuardedError, django_fsm.ConcurrentTransition):
 
 class TransitionPermissionDenied(GuardedError, PermissionDenied):
     """The acting user may not run this transition on this object; nothing was written."""
+
+
+class BulkTransitionError(GuardedError, TypeError):
+    """A transition cannot run in bulk as asked; nothing was written."""
 
 
 class AppendOnlyError(GuardedError):

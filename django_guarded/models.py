@@ -88,6 +88,7 @@ class AuditRecord(GuardedModel):
         TRANSITION = "transition", "transition"
         OPERATION = "operation", "operation"
         BULK_TRANSITION = "bulk_transition", "bulk transition"
+        DELETION = "deletion", "deletion"
 
     created_at = models.DateTimeField(
         help_text="The configured clock's time, or the asof= of the call."

@@ -12,7 +12,13 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from django_guarded import SYSTEM, TransitionPermissionDenied, unguarded
+from django_guarded import (
+    SYSTEM,
+    BulkTransitionError,
+    GuardedError,
+    TransitionPermissionDenied,
+    unguarded,
+)
 from django_guarded.models import AuditRecord
 from tests.bank.models import Account as BankAccount
 from tests.bank.models import Bank, Card
@@ -162,21 +168,54 @@ def test_opted_out_model_writes_no_records() -> None:
 )
 def test_per_object_transitions_are_refused(model: Any, method: str, reason: str) -> None:
     make(model, 1)
-    with pytest.raises(TypeError, match="cannot run as a bulk transition") as caught:
+    with pytest.raises(BulkTransitionError, match="cannot run as a bulk transition") as caught:
         model.objects.bulk_transition(method, by=SYSTEM)
     assert reason in str(caught.value)
     assert not AuditRecord.objects.exists()
 
 
 def test_names_that_are_not_transitions_are_refused() -> None:
-    with pytest.raises(TypeError, match="has no @transition method of that name"):
+    with pytest.raises(BulkTransitionError, match="has no @transition method of that name"):
         Account.objects.bulk_transition("rename")
-    with pytest.raises(TypeError, match="has no @transition method"):
+    with pytest.raises(BulkTransitionError, match="has no @transition method"):
         Account.objects.bulk_transition("nope")
 
 
+@pytest.mark.parametrize(
+    ("values", "reason"),
+    [
+        ({"status": "signedup"}, "values sets Account.status, its state field"),
+        ({"status": "expired"}, "values sets Account.status, its state field"),
+        (
+            {"signup_date": "2020-01-01T00:00:00Z"},
+            "values sets Account.signup_date, which is guarded",
+        ),
+    ],
+)
+def test_values_may_not_write_guarded_fields(values: dict[str, Any], reason: str) -> None:
+    (account,) = make(Account, 1, status="trial")
+    with pytest.raises(BulkTransitionError, match="cannot run as a bulk transition") as caught:
+        Account.objects.bulk_transition("expire", values=values)
+    assert reason in str(caught.value)
+    assert isinstance(caught.value, GuardedError)
+    stored = Account.objects.get(pk=account.pk)
+    assert (stored.status, stored.signup_date) == ("trial", None)
+    assert not AuditRecord.objects.exists()
+
+
+def test_values_may_write_unguarded_fields_and_name_only_fields() -> None:
+    (account,) = make(Account, 1, status="trial")
+    with pytest.raises(BulkTransitionError, match="'nope', which is not a field of Account"):
+        Account.objects.bulk_transition("expire", values={"nope": 1})
+    assert Account.objects.bulk_transition("expire", values={"name": "gone"}) == 1
+    stored = Account.objects.get(pk=account.pk)
+    assert (stored.status, stored.name) == ("expired", "gone")
+    (record,) = AuditRecord.objects.all()
+    assert (record.source, record.target) == ("trial", "expired")
+
+
 def test_sliced_querysets_are_refused() -> None:
-    with pytest.raises(TypeError, match="plain filtered queryset"):
+    with pytest.raises(BulkTransitionError, match="plain filtered queryset"):
         Account.objects.all()[:5].bulk_transition("expire")
 
 

@@ -9,7 +9,12 @@ from django.db import models
 from django.test.utils import isolate_apps
 
 from django_guarded import FSMField, GuardedManager, GuardedModel, guarded, transition
-from django_guarded.checks import check_guarded_fields, check_managers, check_transitions
+from django_guarded.checks import (
+    check_admin_registrations,
+    check_guarded_fields,
+    check_managers,
+    check_transitions,
+)
 
 
 class _FakeAppConfig:
@@ -113,3 +118,54 @@ def test_guarded_rejects_what_is_not_a_field() -> None:
 
     with pytest.raises(TypeError, match="guarded\\(\\) takes a model field instance"):
         guarded("balance")  # type: ignore[type-var]
+
+
+@isolate_apps("tests.testapp")
+def test_e007_guarded_many_to_many_field() -> None:
+    class Tag(models.Model):
+        class Meta:
+            app_label = "testapp"
+
+    class Article(GuardedModel):
+        tags = guarded(models.ManyToManyField(Tag))
+        labels = models.ManyToManyField(Tag, related_name="labelled")
+
+        objects = GuardedManager()
+
+        class Meta:
+            app_label = "testapp"
+
+    messages = check_guarded_fields([_FakeAppConfig(Tag, Article)])
+    assert ids(messages) == ["django_guarded.E007"]
+    (error,) = messages
+    assert "testapp.Article.tags is a ManyToManyField marked guarded()" in error.msg
+    assert "through=" in error.hint
+
+
+def test_w006_guarded_model_in_a_plain_model_admin() -> None:
+    from django.contrib import admin
+
+    from django_guarded.admin import TransitionAdmin
+    from tests.testapp.models import Ticket
+
+    site = admin.AdminSite(name="w006")
+    site.register(Ticket, admin.ModelAdmin)
+    try:
+        messages = [m for m in check_admin_registrations() if "'w006'" in m.msg]
+        assert ids(messages) == ["django_guarded.W006"]
+        assert "testapp.Ticket is registered in the admin site 'w006' with ModelAdmin" in (
+            messages[0].msg
+        )
+        site.unregister(Ticket)
+        site.register(Ticket, TransitionAdmin)
+        assert [m for m in check_admin_registrations() if "'w006'" in m.msg] == []
+    finally:
+        from django.contrib.admin.sites import all_sites
+
+        all_sites.discard(site)
+
+
+def test_the_admin_of_the_test_project_passes_w006() -> None:
+    from django.contrib import admin
+
+    assert [m for m in check_admin_registrations() if f"'{admin.site.name}'" in m.msg] == []

@@ -125,10 +125,27 @@ def test_model_form_may_resubmit_an_unchanged_guarded_field(account: Account) ->
 
 def test_model_form_refuses_to_change_a_guarded_field(account: Account) -> None:
     form = AccountForm({"name": "new", "status": "trial"}, instance=account)
-    with pytest.raises(GuardedFieldError, match="Account.status is guarded"):
-        form.is_valid()
+    assert not form.is_valid()
+    (error,) = form.errors["status"]
+    assert error.startswith("Account.status is guarded (current state 'signedup'): change it")
+    assert "Account.signup()" in error
+    assert "unguarded()" not in error
+    assert account.status == "signedup"
     stored = Account.objects.get(pk=account.pk)
     assert (stored.status, stored.name) == ("signedup", "")
+
+
+def test_guarded_field_error_is_an_attribute_error_and_a_field_error(account: Account) -> None:
+    with pytest.raises(GuardedFieldError) as caught:
+        account.status = "trial"
+    error = caught.value
+    assert isinstance(error, AttributeError)
+    assert isinstance(error, django.core.exceptions.ValidationError)
+    assert str(error).startswith("Account.status is guarded (current state 'signedup')")
+    assert "unguarded()" in str(error)
+    assert list(error.message_dict) == ["status"]
+    assert "unguarded()" not in error.message_dict["status"][0]
+    assert pickle.loads(pickle.dumps(error)).message_dict == error.message_dict
 
 
 def test_dumpdata_and_loaddata_round_trip(account: Account, tmp_path: Any) -> None:

@@ -31,7 +31,7 @@ PAGES = {
     "docs/tutorial/bank.md": 10,
     "docs/how-to/testing.md": 4,
     "docs/how-to/data-migrations.md": 2,
-    "docs/how-to/forms-and-serializers.md": 3,
+    "docs/how-to/forms-and-serializers.md": 4,
     "docs/concurrency.md": 4,
 }
 

@@ -16,7 +16,14 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from django_guarded import SYSTEM, ConcurrentTransition, GuardedError, retrying, unguarded
+from django_guarded import (
+    SYSTEM,
+    ConcurrentTransition,
+    DirectSaveError,
+    GuardedError,
+    retrying,
+    unguarded,
+)
 from django_guarded.models import AuditRecord
 from tests.bank.errors import InsufficientFunds
 from tests.bank.models import Account, Bank, Card, OptimisticAccount
@@ -87,8 +94,11 @@ def test_lock_rechecks_a_transition_on_the_current_state(bank: Bank) -> None:
 
 def test_lock_needs_a_saved_row(bank: Bank) -> None:
     account = Account(bank=bank, limit=D("1.00"))
-    with pytest.raises(TypeError, match="needs a saved Account"):
+    with pytest.raises(
+        DirectSaveError, match=r"on an unsaved Account object.*Account\.objects\.open\(\)"
+    ):
         account.deposit(D("1.00"))
+    assert not Account.objects.exists()
 
 
 # -- Optimistic: version column ------------------------------------------------------------

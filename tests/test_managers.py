@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal as D
 from typing import Any
 
 import pytest
@@ -10,7 +11,16 @@ from asgiref.sync import async_to_sync, sync_to_async
 from django.db import transaction
 
 from django_guarded import DirectSaveError, GuardedError, unguarded
-from tests.testapp.models import Account, BillingInfo, Seat, Subscription
+from tests.testapp.models import (
+    Account,
+    BillingInfo,
+    Entry,
+    ForeignInvoice,
+    Invoice,
+    Ledger,
+    Seat,
+    Subscription,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +172,28 @@ def test_reverse_relation_add_goes_through_the_guard() -> None:
     with pytest.raises(DirectSaveError), transaction.atomic():
         second.seat_set.add(seat, bulk=False)  # seat.save()
     assert Seat.objects.get(pk=seat.pk).subscription == first
+
+
+def test_a_cascade_started_in_another_models_operation_is_refused() -> None:
+    """Permission to write a Ledger never opens its entries: Ledger.close() cannot
+    delete them by cascade, although a Ledger's own delete is allowed."""
+    ledger = Ledger.objects.open("2026")
+    Entry.objects.book(ledger, D("12.50"))
+    with (
+        pytest.raises(DirectSaveError, match=r"would also delete Entry pk=\d+, which is guarded"),
+        transaction.atomic(),
+    ):
+        ledger.close()
+    assert Ledger.objects.filter(pk=ledger.pk).exists()
+    assert Entry.objects.count() == 1
+
+
+def test_an_operation_deletes_its_own_object_and_its_parent_row() -> None:
+    entry = Entry.objects.book(Ledger.objects.open("2026"), D("1.00"))
+    entry.cancel()
+    assert not Entry.objects.exists()
+    with unguarded():
+        invoice = ForeignInvoice.objects.create(title="abroad")
+    invoice.discard()
+    assert not ForeignInvoice.objects.exists()
+    assert not Invoice.objects.exists()

@@ -54,9 +54,10 @@ def test_a_field_that_no_method_assigns_says_so() -> None:
     assert "none of BillingInfo's methods changes it" in message_of(billing, "account_id", 3)
 
 
-def test_signup_date_names_signup_alone() -> None:
+def test_signup_date_names_the_transition_and_the_operation_that_set_it() -> None:
     message = message_of(Account(status="trial"), "signup_date", "2020-01-01")
-    assert "own methods: Account.signup(). " in message
+    # Of signup(), expire(), rename() and stamp(), the two whose bodies assign it.
+    assert "own methods: Account.signup() or Account.stamp(). " in message
 
 
 def test_a_state_given_as_a_choices_member_is_shown_as_its_stored_value() -> None:

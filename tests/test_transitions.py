@@ -22,8 +22,18 @@ from django_guarded import (
     transition,
     unguarded,
 )
+from django_guarded.models import AuditRecord
 from django_guarded.signals import post_transition, pre_transition
-from tests.testapp.models import Account, Document, ForeignInvoice, Invoice, Pickup, TrafficLight
+from tests.testapp.models import (
+    Account,
+    ClosedTicket,
+    Document,
+    ForeignInvoice,
+    Invoice,
+    Pickup,
+    Ticket,
+    TrafficLight,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -429,3 +439,84 @@ def test_direct_save_after_transition_is_refused() -> None:
     account.signup()
     with pytest.raises(DirectSaveError):
         account.save()
+
+
+# -- New rows come from the manager's operations ------------------------------------------
+
+
+def test_a_transition_on_an_unsaved_instance_is_refused_and_names_the_way() -> None:
+    pickup = Pickup(state="to_hotel", driver="d")
+    with pytest.raises(DirectSaveError) as caught:
+        pickup.dropped_off()
+    message = str(caught.value)
+    assert "Pickup.dropped_off() was called on an unsaved Pickup object" in message
+    assert "write an @operation on Pickup's manager that creates them" in message
+    assert not Pickup.objects.exists()
+    assert not AuditRecord.objects.exists()
+    assert pickup.state == "to_hotel"
+
+
+def test_an_operation_on_an_unsaved_instance_names_the_manager_operations() -> None:
+    account = Account(name="x")
+    with pytest.raises(DirectSaveError, match=r"Account\.objects\.create_trial\(\)"):
+        account.rename("y")
+    assert not Account.objects.exists()
+
+
+def test_on_error_on_an_unsaved_instance_runs_nothing() -> None:
+    pickup = Pickup(state="to_hotel")
+    with pytest.raises(DirectSaveError, match="unsaved Pickup"):
+        pickup.dropped_off(crash=True)
+    assert pickup.state == "to_hotel"
+    assert not Pickup.objects.exists()
+
+
+def test_a_call_on_a_deleted_instance_is_refused() -> None:
+    pickup = make_pickup()
+    with unguarded():
+        pickup.delete()
+    with pytest.raises(DirectSaveError, match="on a deleted Pickup object"):
+        pickup.assign("Grace")
+
+
+def test_the_callers_exception_survives_a_failed_on_error_save() -> None:
+    pickup = make_pickup(state="to_hotel")
+    with unguarded():
+        Pickup.objects.filter(pk=pickup.pk).delete()  # gone underneath
+    with pytest.raises(RuntimeError, match="the car broke down") as caught:
+        pickup.dropped_off(crash=True)
+    assert caught.value.__cause__ is not None  # why the on_error state was not saved
+
+
+# -- state_choices: the instance's class follows its state --------------------------------
+
+
+def test_state_choices_give_the_proxy_class_on_creation_load_and_transition() -> None:
+    ticket = Ticket.objects.file("printer")
+    assert type(ticket) is Ticket
+    ticket.close()
+    assert type(ticket) is ClosedTicket
+    assert ticket.summary() == "closed: printer"
+    assert type(Ticket.objects.get(pk=ticket.pk)) is ClosedTicket
+    assert type(Ticket.objects.file("fax", state="closed")) is ClosedTicket
+    ticket.reopen()
+    assert type(ticket) is Ticket
+    assert type(Ticket.objects.get(pk=ticket.pk)) is Ticket
+
+
+def test_a_failed_transition_gives_the_class_back() -> None:
+    ticket = Ticket.objects.file("printer", state="closed")
+    assert type(ticket) is ClosedTicket
+    with pytest.raises(RuntimeError):
+        ticket.reopen(fail=True)
+    assert type(ticket) is ClosedTicket
+    assert ticket.state == "closed"
+    assert Ticket.objects.get(pk=ticket.pk).state == "closed"
+
+
+def test_what_the_body_changed_but_did_not_save_itself_is_saved_at_the_end() -> None:
+    account = Account.objects.create_trial()
+    account.stamp(name="renamed")  # saves signup_date itself, not the name
+    stored = Account.objects.get(pk=account.pk)
+    assert stored.signup_date is not None
+    assert stored.name == "renamed"

@@ -80,6 +80,14 @@ class Account(GuardedModel):
     def rename(self, name: str) -> None:
         self.name = name
 
+    @operation(lock=True)
+    def stamp(self, name: str | None = None) -> None:
+        """Saves one field itself, as a method body may."""
+        if name is not None:
+            self.name = name
+        self.signup_date = timezone.now()
+        self.save(update_fields=["signup_date"])
+
 
 class BillingInfoManager(GuardedManager["BillingInfo"]):
     @operation
@@ -261,6 +269,10 @@ class ForeignInvoice(Invoice):
         self.currency = currency
         self.amount = self.amount * 2
 
+    @operation
+    def discard(self) -> None:
+        self.delete()
+
 
 class ArchivedInvoice(Invoice):
     class Meta:
@@ -395,3 +407,78 @@ class Claim(GuardedModel):
     @operation
     def set_amount(self, amount: Any) -> None:
         self.amount = amount
+
+
+# -- A ledger and its entries: permission to write one model never opens another ----------
+
+
+class LedgerManager(GuardedManager["Ledger"]):
+    @operation
+    def open(self, name: str) -> Ledger:
+        return self.create(name=name)
+
+
+class Ledger(GuardedModel):
+    name = models.CharField(max_length=50)
+
+    objects = LedgerManager()
+
+    @operation
+    def close(self) -> None:
+        self.delete()
+
+
+class EntryManager(GuardedManager["Entry"]):
+    @operation
+    def book(self, ledger: Ledger, amount: Any) -> Entry:
+        return self.create(ledger=ledger, amount=amount)
+
+
+class Entry(GuardedModel):
+    ledger = guarded(models.ForeignKey(Ledger, on_delete=models.CASCADE, related_name="entries"))
+    amount = guarded(models.DecimalField(max_digits=12, decimal_places=2))
+
+    objects = EntryManager()
+
+    @operation
+    def cancel(self) -> None:
+        self.delete()
+
+
+# -- django-fsm-2's state_choices: the instance's class follows its state ------------------
+
+
+class TicketManager(GuardedManager["Ticket"]):
+    @operation
+    def file(self, title: str, state: str = "open") -> Ticket:
+        return self.create(title=title, state=state)
+
+
+class Ticket(GuardedModel):
+    state = FSMField(
+        default="open",
+        state_choices=[
+            ("open", "Open", "Ticket"),
+            ("closed", "Closed", "testapp.ClosedTicket"),
+        ],
+    )
+    title = models.CharField(max_length=50, blank=True)
+
+    objects = TicketManager()
+
+    @transition(field=state, source="open", target="closed")
+    def close(self) -> None:
+        pass
+
+    @transition(field=state, source="closed", target="open")
+    def reopen(self, *, fail: bool = False) -> None:
+        if fail:
+            raise RuntimeError("cannot reopen")
+
+
+class ClosedTicket(Ticket):
+    class Meta:
+        proxy = True
+
+    def summary(self) -> str:
+        return f"closed: {self.title}"
