@@ -38,6 +38,7 @@ __all__ = [
     "instance_record",
     "is_audited",
     "new_record",
+    "note_creation",
     "record",
     "record_deletion",
     "resolve_asof",
@@ -341,6 +342,22 @@ def update_with_record(
         return int(cursor.rowcount)
 
 
+#: Key in a new instance's ``__dict__``: the frame of the manager operation that
+#: inserted it, and its first state field's (name, value) then.
+_CREATED = "_guarded_created"
+
+
+def note_creation(instance: models.Model, frame: _guard.Frame) -> None:
+    """Remember that the manager operation of ``frame`` inserted ``instance``, and the
+    state it was inserted in, for the record of that operation."""
+    states = _state_indexes(type(instance))
+    state = None
+    if states:
+        _, attname, name = states[0]
+        state = (name, instance.__dict__.get(attname))
+    instance.__dict__[_CREATED] = (frame, state)
+
+
 def after_manager_call(
     info: MethodInfo,
     owner: Any,
@@ -363,15 +380,23 @@ def after_manager_call(
         isinstance(result, models.Model)
         and result._meta.concrete_model is model._meta.concrete_model
     )
+    created = result.__dict__.pop(_CREATED, None) if returned else None
+    details: dict[str, Any] = {"kind": info.kind}
+    if created is not None and created[0] is _guard.current_frame():
+        # The record of the object's creation: the state it started in, so that
+        # guarded_verify can check the first move of every state field.
+        details["kind"] = "creation"
+        if created[1] is not None:
+            details.update(field=created[1][0], source=None, target=created[1][1])
     record(
         model,
         result.pk if returned else None,
-        kind=info.kind,
         method=info.func.__name__,
         using=using,
         by=by,
         asof=asof,
         data=call_data(info, owner, args, kwargs),
+        **details,
     )
 
 

@@ -51,7 +51,7 @@ class Frame:
     same statement as the owner's ``UPDATE`` (see ``_audit.update_with_record``).
     """
 
-    __slots__ = ("call", "closed", "model", "only", "owner", "record", "snapshot")
+    __slots__ = ("call", "closed", "model", "only", "owner", "owner_deleted", "record", "snapshot")
 
     def __init__(
         self,
@@ -68,6 +68,8 @@ class Frame:
         self.owner = owner
         #: Set when the frame's block has ended: from then on it grants nothing.
         self.closed = False
+        #: Set when the owner's row was deleted by the running call.
+        self.owner_deleted = False
         self.snapshot: list[Any] | None = None
         self.record: dict[str, Any] | None = None
 

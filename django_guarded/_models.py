@@ -164,7 +164,13 @@ class GuardedModel(models.Model):
         # _save_table() would also mark the caller's transaction for rollback.
         if not raw and not _may_write(self):
             raise DirectSaveError(_messages.direct_save(self, "save"))
+        adding = self._state.adding
         super().save_base(raw, *args, **kwargs)
+        if adding and not raw:
+            frame = _current_frame()
+            if frame is not None and frame.call is not None and frame.owner is None:
+                # Created by a manager operation: its record says in which state.
+                _audit.note_creation(self, frame)
 
     save_base.alters_data = True  # type: ignore[attr-defined]
 
@@ -350,7 +356,10 @@ def _on_delete(
         raise DirectSaveError(_messages.cascade_delete(instance))
     model = frame.model
     if model is None or isinstance(instance, model):
-        if frame.call is not None and _audit.is_audited(type(instance)):
+        owner = frame.owner
+        if owner is not None and type(owner) is type(instance) and owner.pk == instance.pk:
+            frame.owner_deleted = True  # the call's own record says so
+        elif frame.call is not None and _audit.is_audited(type(instance)):
             _audit.record_deletion(instance, frame.call)
         return
     if _is_parent_part(model, sender, instance, origin):

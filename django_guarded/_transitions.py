@@ -488,6 +488,8 @@ def _run_instance_method(
                         args=args,
                         kwargs=kwargs,
                     )
+                    if frame.owner_deleted:
+                        entry["kind"] = "deletion"  # the body deleted the object's row
                     _persist_with_record(instance, frame, entry, fused=fused, using=using)
                 else:
                     persist_changes(instance, frame.snapshot)

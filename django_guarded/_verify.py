@@ -1,15 +1,22 @@
 """Replaying the audit trail against the current state of the objects.
 
 For every object and state field the trail mentions, the records are read in the
-order they were written. Two things must hold:
+order they were written, the object's creation record first. What must hold:
 
 - each record starts where the previous one ended (its ``source`` is the previous
-  ``target``): otherwise the state was changed without a record in between;
-- the last ``target`` is the state the object has now.
+  ``target``): otherwise the state was changed without a record in between. The
+  creation record of an object (written by the manager operation that created it)
+  holds the state it started in, so the first move is checked too;
+- the last ``target`` is the state the object has now;
+- an object whose records exist still has its row, unless its last record is the
+  record of its deletion by one of its own methods;
+- a transition's record moves along one of the edges its method declares.
 
 A model can check more by defining ``verify_audit_trail(self, records)``, which
 receives the object's records in order and returns a list of problems (the bank
 example compares the sum of the recorded deltas with the balance).
+
+Whatever a record holds, verification reports; it never fails with a traceback.
 """
 
 from __future__ import annotations
@@ -19,14 +26,20 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
+import django_fsm
 from django.apps import apps as django_apps
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.db.models import Case, IntegerField, Value, When
 
 from django_guarded._audit import state_text
 
 __all__ = ["Problem", "Report", "verify"]
 
 _CHUNK = 1000
+_CREATION = "creation"
+_DELETION = "deletion"
+_TRANSITION_KINDS = ("transition", "bulk_transition")
 
 
 @dataclass(frozen=True)
@@ -46,10 +59,16 @@ class Report:
     """What `verify()` found."""
 
     problems: list[Problem] = field(default_factory=list)
-    checked: int = 0
-    missing: int = 0
+    #: Objects whose records were checked against their row.
+    objects: int = 0
+    #: Of those, the state fields compared with their last record.
+    states: int = 0
+    #: Objects whose rows their own methods deleted, as their last record says.
+    deleted: int = 0
     unknown_models: set[str] = field(default_factory=set)
     models: set[str] = field(default_factory=set)
+    #: What could not be checked, and why (not problems: nothing is known to be wrong).
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -76,16 +95,20 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
 def _replay_states(records: Any, report: Report) -> dict[str, dict[tuple[str, str], _Trail]]:
     """Walk the state records, report gaps, return the final state per model/object/field."""
     trails: dict[str, dict[tuple[str, str], _Trail]] = {}
+    creation_first = Case(
+        When(kind=_CREATION, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
     rows = (
         records.exclude(field="")
-        .order_by("model", "object_pk", "field", "id")
-        .values_list("id", "model", "object_pk", "field", "method", "source", "target")
+        .annotate(_guarded_order=creation_first)
+        .order_by("model", "object_pk", "field", "_guarded_order", "id")
+        .values_list("id", "model", "object_pk", "field", "method", "kind", "source", "target")
         .iterator(chunk_size=5000)
     )
     for (label, object_pk, field_name), group in groupby(rows, key=lambda r: (r[1], r[2], r[3])):
         previous: _Trail | None = None
-        for record_id, _, _, _, method, source, target in group:
-            if previous is not None and source != previous.target:
+        for record_id, _, _, _, method, kind, source, target in group:
+            if previous is not None and kind != _CREATION and source != previous.target:
                 report.problems.append(
                     Problem(
                         label,
@@ -101,41 +124,92 @@ def _replay_states(records: Any, report: Report) -> dict[str, dict[tuple[str, st
     return trails
 
 
-def _compare_current(
+def _to_keys(
+    label: str, model: type[models.Model], object_pks: Iterable[str], report: Report
+) -> dict[Any, str]:
+    """Map each primary key the trail names, as the model's pk field reads it, to its text;
+    a text that is no primary key of ``model`` is reported."""
+    pk_field = model._meta.pk
+    assert pk_field is not None
+    keys: dict[Any, str] = {}
+    for object_pk in object_pks:
+        try:
+            keys[pk_field.to_python(object_pk)] = object_pk
+        except (ValidationError, TypeError, ValueError):
+            report.problems.append(
+                Problem(
+                    label,
+                    object_pk,
+                    f"its records name the primary key {object_pk!r}, which is not a valid "
+                    f"{model.__name__} primary key: the records were not written by this model",
+                )
+            )
+    return keys
+
+
+def _check_rows(
     label: str,
     model: type[models.Model],
+    records: Any,
     trails: dict[tuple[str, str], _Trail],
     using: str,
     report: Report,
 ) -> None:
-    pk_field = model._meta.pk
-    assert pk_field is not None
-    by_field: dict[str, list[str]] = {}
+    """Compare each object the trail names with its row: it must exist (or have been
+    deleted by its own methods) and hold the state its last record says."""
+    nameless = (
+        records.filter(model=label, object_pk="")
+        .exclude(kind__in=("operation",))
+        .order_by()
+        .values_list("method")
+        .annotate(count=models.Count("id"))
+    )
+    for method, count in nameless:
+        report.problems.append(
+            Problem(
+                label,
+                "",
+                f"{count} record(s) of {model.__name__}.{method}() name no object: they were "
+                "written for an object that was never saved",
+            )
+        )
+    object_pks = list(
+        records.filter(model=label)
+        .exclude(object_pk="")
+        .order_by()
+        .values_list("object_pk", flat=True)
+        .distinct()
+    )
+    state_names: dict[str, list[str]] = {}
     for object_pk, field_name in trails:
-        by_field.setdefault(field_name, []).append(object_pk)
-    for field_name, object_pks in by_field.items():
-        try:
-            state_field = model._meta.get_field(field_name)
-        except Exception:
-            report.problems.append(
-                Problem(label, "*", f"the trail names the field {field_name!r}, which is gone")
-            )
+        state_names.setdefault(object_pk, []).append(field_name)
+    attnames = _state_attnames(
+        label, model, {name for names in state_names.values() for name in names}, report
+    )
+    for chunk in _chunks(object_pks):
+        keys = _to_keys(label, model, chunk, report)
+        if not keys:
             continue
-        attname = state_field.attname  # type: ignore[union-attr]
-        for chunk in _chunks(object_pks):
-            wanted = {pk_field.to_python(pk): pk for pk in chunk}
-            current = dict(
-                model._base_manager.using(using)
-                .filter(pk__in=list(wanted))
-                .values_list("pk", attname)
-            )
-            for key, object_pk in wanted.items():
-                if key not in current:
-                    report.missing += 1
+        rows = {
+            row[0]: row
+            for row in model._base_manager.using(using)
+            .filter(pk__in=list(keys))
+            .values_list("pk", *attnames.values())
+        }
+        missing = [object_pk for key, object_pk in keys.items() if key not in rows]
+        _report_missing(label, records, missing, report)
+        for key, object_pk in keys.items():
+            row = rows.get(key)
+            if row is None:
+                continue
+            report.objects += 1
+            values = dict(zip(attnames, row[1:], strict=True))
+            for field_name in state_names.get(object_pk, ()):
+                if field_name not in values:
                     continue
-                report.checked += 1
+                report.states += 1
                 trail = trails[(object_pk, field_name)]
-                now = state_text(current[key])
+                now = state_text(values[field_name])
                 if now != trail.target:
                     report.problems.append(
                         Problem(
@@ -147,24 +221,129 @@ def _compare_current(
                     )
 
 
+def _state_attnames(
+    label: str, model: type[models.Model], names: set[str], report: Report
+) -> dict[str, str]:
+    """The column to read for each state field the trail names; gone fields are reported."""
+    attnames: dict[str, str] = {}
+    for name in sorted(names):
+        try:
+            attnames[name] = model._meta.get_field(name).attname  # type: ignore[union-attr]
+        except FieldDoesNotExist:
+            report.problems.append(
+                Problem(label, "*", f"the trail names the field {name!r}, which is gone")
+            )
+    return attnames
+
+
+def _report_missing(label: str, records: Any, missing: list[str], report: Report) -> None:
+    """Objects whose rows are gone: fine if their last record is their deletion."""
+    if not missing:
+        return
+    last: dict[str, tuple[int, str, str]] = {}
+    rows = (
+        records.filter(model=label, object_pk__in=missing)
+        .order_by("object_pk", "id")
+        .values_list("object_pk", "id", "kind", "method")
+    )
+    for object_pk, record_id, kind, method in rows:
+        last[object_pk] = (record_id, kind, method)
+    for object_pk in missing:
+        record_id, kind, method = last[object_pk]
+        if kind == _DELETION:
+            report.deleted += 1
+            continue
+        report.problems.append(
+            Problem(
+                label,
+                object_pk,
+                f"its row is gone, but its last record (#{record_id}, {method}) is no "
+                "deletion by one of its own methods: it was deleted around the model",
+            )
+        )
+
+
+def _check_edges(label: str, model: type[models.Model], records: Any, report: Report) -> None:
+    """Each distinct move recorded for a transition must be one its method declares."""
+    moves = (
+        records.filter(model=label, kind__in=_TRANSITION_KINDS)
+        .exclude(field="")
+        .order_by()
+        .values_list("method", "field", "source", "target")
+        .distinct()
+    )
+    for method, field_name, source, target in moves:
+        meta = getattr(getattr(model, method, None), "_django_fsm", None)
+        if meta is None:
+            report.notes.append(
+                f"{label}: the trail names {model.__name__}.{method}(), which is not a "
+                "transition any more: its moves were not checked"
+            )
+            continue
+        if not _declares(meta, source, target):
+            count = (
+                records.filter(model=label, method=method, field=field_name, source=source)
+                .filter(target=target)
+                .count()
+            )
+            report.problems.append(
+                Problem(
+                    label,
+                    "*",
+                    f"{count} record(s) of {model.__name__}.{method}() move {field_name} from "
+                    f"{source!r} to {target!r}, which {method}() does not declare",
+                )
+            )
+
+
+def _declares(meta: Any, source: str | None, target: str | None) -> bool:
+    """Whether the transition ``meta`` (django-fsm's) may move ``source`` to ``target``."""
+    for declared, transition in meta.transitions.items():
+        if declared == django_fsm.ANY_STATE:
+            pass
+        elif declared == django_fsm.ANY_OTHER_STATE:
+            if source == state_text(transition.target):
+                continue
+        elif state_text(declared) != source:
+            continue
+        if target in _targets(transition, source):
+            return True
+    return False
+
+
+def _targets(transition: Any, source: str | None) -> set[str | None]:
+    targets = {state_text(transition.on_error)} if transition.on_error is not None else set()
+    target = transition.target
+    if target is None:
+        targets.add(source)  # no target: the state stays
+    elif isinstance(target, django_fsm.State):
+        targets |= {state_text(s) for s in (getattr(target, "allowed_states", None) or ())}
+    else:
+        targets.add(state_text(target))
+    return targets
+
+
 def _model_hooks(
     label: str, model: type[models.Model], records: Any, using: str, report: Report
 ) -> None:
     """Call ``verify_audit_trail(records)`` on each object of ``model`` with records."""
     rows = records.filter(model=label).exclude(object_pk="").order_by("object_pk", "id")
-    pk_field = model._meta.pk
-    assert pk_field is not None
     groups = groupby(rows.iterator(chunk_size=5000), key=lambda r: r.object_pk)
     batch: list[tuple[str, list[Any]]] = []
 
     def flush(batch: list[tuple[str, list[Any]]]) -> None:
-        keys = {pk_field.to_python(pk): (pk, recs) for pk, recs in batch}
-        objects = model._base_manager.using(using).in_bulk(list(keys))
-        for key, (object_pk, recs) in keys.items():
-            obj = objects.get(key)
+        keys = _to_keys(label, model, [pk for pk, _ in batch], _Discard())
+        found = model._base_manager.using(using).in_bulk(list(keys))
+        by_pk = dict(batch)
+        for key, object_pk in keys.items():
+            obj = found.get(key)
             if obj is None:
                 continue
-            for message in obj.verify_audit_trail(recs):  # type: ignore[attr-defined]
+            try:
+                messages = list(obj.verify_audit_trail(by_pk[object_pk]))  # type: ignore[attr-defined]
+            except Exception as error:
+                messages = [f"its verify_audit_trail() raised {type(error).__name__}: {error}"]
+            for message in messages:
                 report.problems.append(Problem(label, object_pk, str(message)))
 
     for object_pk, group in groups:
@@ -174,6 +353,10 @@ def _model_hooks(
             batch = []
     if batch:
         flush(batch)
+
+
+class _Discard(Report):
+    """A report whose findings are dropped: the rows pass already reported them."""
 
 
 def verify(using: str, labels: Iterable[str] = ()) -> Report:
@@ -198,8 +381,8 @@ def verify(using: str, labels: Iterable[str] = ()) -> Report:
             report.unknown_models.add(label)
             continue
         report.models.add(label)
-        if label in trails:
-            _compare_current(label, model, trails[label], using, report)
+        _check_rows(label, model, records, trails.get(label, {}), using, report)
+        _check_edges(label, model, records, report)
         if callable(getattr(model, "verify_audit_trail", None)):
             _model_hooks(label, model, records, using, report)
     return report

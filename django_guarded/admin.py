@@ -22,16 +22,18 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import django_fsm
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, router, transaction
+from django.db import connections, models, router, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
 from django.http.response import HttpResponseRedirect
 from django.template.loader import select_template
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from django_guarded import _guard
 from django_guarded._admin_queries import (
@@ -90,6 +92,7 @@ class TransitionAdminMixin(_Base):
     audit_trail_limit: ClassVar[int] = 20
     guarded_change_form_template: ClassVar[str] = "django_guarded/admin/change_form.html"
     transition_form_template: ClassVar[str] = "django_guarded/admin/transition_form.html"
+    bulk_confirmation_template: ClassVar[str] = "django_guarded/admin/bulk_confirm.html"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -194,14 +197,27 @@ class TransitionAdminMixin(_Base):
         return super().has_view_permission(request, obj) or self._may_open(request, obj)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """The admin's answer, and for one object also a ``change`` object permission.
+
+        Without an object the answer stays the admin's own (a global permission):
+        django-guardian's permission pages and ``list_editable`` trust it for every
+        object, so holding ``change`` on one object must not make it yes.
+        """
         if super().has_change_permission(request, obj):
             return True
-        if not self._uses_object_permissions(request):
+        if obj is None or not self._uses_object_permissions(request):
             return False
         change = get_permission_codename("change", self.model._meta)
-        if obj is None:
-            return change in self._codenames_anywhere(request)
         return change in self._checker(request).object_permissions(obj)
+
+    def _may_change_some(self, request: HttpRequest) -> bool:
+        """Whether the user may change at least one object (globally or by object)."""
+        if super().has_change_permission(request, None):
+            return True
+        change = get_permission_codename("change", self.model._meta)
+        return self._uses_object_permissions(request) and change in self._codenames_anywhere(
+            request
+        )
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return super().has_module_permission(request) or self._may_open(request, None)
@@ -256,6 +272,8 @@ class TransitionAdminMixin(_Base):
                 f"{self.model.__name__} objects are created by their manager's operations; "
                 "override save_model() to call one"
             )
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied(f"{request.user} may not change {_describe(obj)}")
         editable = {
             f.name
             for f in self.model._meta.concrete_fields
@@ -267,6 +285,27 @@ class TransitionAdminMixin(_Base):
             # it got there, never reaches the database through this path.
             with _guard.enter(_guard.Frame(type(obj), only=obj)):
                 obj.save(update_fields=fields)
+
+    def get_changelist_formset(self, request: HttpRequest, **kwargs: Any) -> Any:
+        """``list_editable``'s formset, whose rows the user may not change are read-only.
+
+        Django 6.1 leaves such rows out itself; Django 5.2 would save them.
+        """
+        formset = super().get_changelist_formset(request, **kwargs)
+        model_admin = self
+
+        class RowsTheUserMayChange(formset):  # type: ignore[misc, valid-type]
+            def _construct_form(self, i: int, **form_kwargs: Any) -> Any:
+                form = super()._construct_form(i, **form_kwargs)
+                if form.instance.pk is not None and not model_admin.has_change_permission(
+                    request, form.instance
+                ):
+                    for name in model_admin.list_editable:
+                        if name in form.fields:
+                            form.fields[name].disabled = True
+                return form
+
+        return RowsTheUserMayChange
 
     def get_transition_buttons(self, request: HttpRequest, obj: models.Model) -> list[Step]:
         """The steps shown on ``obj``'s change page: startable now, or with unmet conditions."""
@@ -454,7 +493,7 @@ class TransitionAdminMixin(_Base):
         }
         for permission in perms:
             if not permission:
-                if self.has_change_permission(request):
+                if self._may_change_some(request):
                     return True
                 continue
             if callable(permission):
@@ -468,11 +507,58 @@ class TransitionAdminMixin(_Base):
                 return True
         return False
 
+    def response_action(
+        self, request: HttpRequest, queryset: models.QuerySet[Any], *args: Any, **kwargs: Any
+    ) -> HttpResponse | None:
+        """Run a changelist action, after checking that each selected id is one.
+
+        A forged selection (``abc``, ``2.0``, an empty value, an integer beyond the
+        column's range) gets an error message and runs nothing, where Django's own
+        lookup would fail with a server error.
+        """
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        invalid = [value for value in selected if not self._is_primary_key(value)]
+        if invalid:
+            shown = ", ".join(repr(value) for value in invalid[:5])
+            self.message_user(
+                request,
+                _(
+                    "The selection holds values that are not ids of %(name)s: %(values)s. "
+                    "Nothing was done."
+                )
+                % {"name": self.model._meta.verbose_name_plural, "values": shown},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        response: HttpResponse | None = super().response_action(request, queryset, *args, **kwargs)
+        return response
+
+    def _is_primary_key(self, value: str) -> bool:
+        pk = self.model._meta.pk
+        assert pk is not None
+        try:
+            python_value = pk.to_python(value)
+        except (ValidationError, TypeError, ValueError):
+            return False
+        if python_value is None or (python_value == "" and not isinstance(pk, models.CharField)):
+            return False
+        if isinstance(pk, (models.IntegerField, models.AutoField)):
+            connection = connections[router.db_for_read(self.model)]
+            low, high = connection.ops.integer_field_range(pk.get_internal_type())
+            return (low is None or python_value >= low) and (high is None or python_value <= high)
+        return True
+
     def run_bulk_transition(
         self, request: HttpRequest, queryset: models.QuerySet[Any], name: str
-    ) -> None:
-        """Run transition ``name`` on each selected object the user may run it on."""
+    ) -> HttpResponse | None:
+        """Run transition ``name`` on each selected object the user may run it on.
+
+        A transition declared with ``confirm`` first shows its question with the
+        selection, as Django's "Delete selected" does; answering it runs the action.
+        """
         declared = self._steps[name]
+        if declared.confirm is not None and request.POST.get(CONFIRM_FIELD) != "1":
+            return self._render_bulk_confirmation(request, queryset, declared)
         objects = list(queryset)
         checker = self._checker(request)
         checker.prefetch(objects)
@@ -514,17 +600,40 @@ class TransitionAdminMixin(_Base):
         if not moved:
             level = messages.ERROR
         self.message_user(request, summary, level)
+        return None
+
+    def _render_bulk_confirmation(
+        self, request: HttpRequest, queryset: models.QuerySet[Any], step: Step
+    ) -> TemplateResponse:
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "title": step.label,
+            "subtitle": None,
+            "opts": opts,
+            "step": step,
+            "question": step.confirm,
+            "objects": list(queryset),
+            "action_name": f"transition_{step.name}",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "confirm_field": CONFIRM_FIELD,
+            "changelist_url": reverse(
+                f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist"
+            ),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.bulk_confirmation_template, context)
 
 
 class TransitionAdmin(TransitionAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """A ``ModelAdmin`` with `TransitionAdminMixin`, for models that need nothing else."""
 
 
-def _bulk_action(step: Step) -> Callable[..., None]:
+def _bulk_action(step: Step) -> Callable[..., HttpResponse | None]:
     def action(
         modeladmin: TransitionAdminMixin, request: HttpRequest, queryset: models.QuerySet[Any]
-    ) -> None:
-        modeladmin.run_bulk_transition(request, queryset, step.name)
+    ) -> HttpResponse | None:
+        return modeladmin.run_bulk_transition(request, queryset, step.name)
 
     action.__name__ = f"transition_{step.name}"
     action.short_description = f"{step.label} (selected %(verbose_name_plural)s)"  # type: ignore[attr-defined]

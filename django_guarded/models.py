@@ -88,6 +88,7 @@ class AuditRecord(GuardedModel):
         TRANSITION = "transition", "transition"
         OPERATION = "operation", "operation"
         BULK_TRANSITION = "bulk_transition", "bulk transition"
+        CREATION = "creation", "creation"
         DELETION = "deletion", "deletion"
 
     created_at = models.DateTimeField(

@@ -26,7 +26,7 @@ from django_guarded.models import AuditRecord
 from tests.bank.errors import InsufficientFunds
 from tests.bank.models import Account as BankAccount
 from tests.bank.models import Bank, Card
-from tests.testapp.models import Account, ForeignInvoice, Invoice, Pickup
+from tests.testapp.models import Account, ForeignInvoice, Invoice, Pickup, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -155,10 +155,19 @@ def test_operation_records_its_declared_data() -> None:
     assert account.audit_trail().last().data == {"delta": "-0.50", "comment": ""}  # type: ignore[union-attr]
 
 
-def test_manager_operation_records_the_object_it_returns() -> None:
+def test_manager_operation_records_the_object_it_creates_and_its_first_state() -> None:
     account = open_account()
     [record] = account.audit_trail()
-    assert (record.kind, record.method, record.model) == ("operation", "open", "bank.account")
+    assert (record.kind, record.method, record.model) == ("creation", "open", "bank.account")
+    assert (record.field, record.source, record.target) == ("status", None, "active")
+
+
+def test_manager_operation_returning_an_existing_object_is_no_creation() -> None:
+    ticket = Ticket.objects.file("printer")
+    assert Ticket.objects.find("printer") == ticket
+    creation, found = ticket.audit_trail()
+    assert (creation.kind, creation.field, creation.target) == ("creation", "state", "open")
+    assert (found.kind, found.method, found.field, found.target) == ("operation", "find", "", None)
 
 
 def test_manager_operation_without_an_object_records_an_empty_pk() -> None:

@@ -347,6 +347,8 @@ def test_an_edit_set_back_before_the_call_is_not_written(account: Account) -> No
     account.name = "ada"
     with CaptureQueriesContext(connection) as queries:
         account.expire()
-    (update,) = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
-    assert '"status"' in update
-    assert '"name"' not in update
+    # On PostgreSQL the UPDATE and its audit record are one statement.
+    (update,) = [q["sql"] for q in queries if "UPDATE" in q["sql"]]
+    quote = connection.ops.quote_name
+    assert quote("status") in update
+    assert quote("name") not in update

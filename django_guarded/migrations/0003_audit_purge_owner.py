@@ -15,7 +15,9 @@ without firing delete triggers: a trigger now rejects an ``INSERT`` whose ``id``
 exists. MariaDB fires delete triggers for ``REPLACE``, and every other upsert form
 fires update triggers, which reject it already.
 
-The kind ``deletion`` is new: the record of a guarded object deleted by its own methods.
+Two kinds of record are new: ``creation``, the record of a manager operation that
+created the object it returns, with the state it was created in; and ``deletion``, the
+record of a guarded object deleted by its own methods.
 """
 
 from __future__ import annotations
@@ -127,6 +129,7 @@ class Migration(migrations.Migration):
                     ("transition", "transition"),
                     ("operation", "operation"),
                     ("bulk_transition", "bulk transition"),
+                    ("creation", "creation"),
                     ("deletion", "deletion"),
                 ],
                 max_length=20,

@@ -453,6 +453,11 @@ class TicketManager(GuardedManager["Ticket"]):
     def file(self, title: str, state: str = "open") -> Ticket:
         return self.create(title=title, state=state)
 
+    @operation
+    def find(self, title: str) -> Ticket:
+        """Returns an object it did not create."""
+        return self.get(title=title)
+
 
 class Ticket(GuardedModel):
     state = FSMField(

@@ -1,8 +1,10 @@
 """``manage.py guarded_verify``: check every object against its audit trail.
 
-Replays the trail: reports each object whose state changed without a record, or
-whose current state is not the target of its last record, plus what models' own
-``verify_audit_trail()`` hooks report. Exits with status 1 when anything is found.
+Replays the trail: reports each object whose state changed without a record, whose
+current state is not the target of its last record, whose row is gone without a
+record of its deletion, or whose transition records move along an edge the method
+does not declare, plus what models' own ``verify_audit_trail()`` hooks report.
+Exits with status 1 when anything is found.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from django_guarded._verify import verify
 
 class Command(BaseCommand):
     help = (
-        "Replay the django-guarded audit trail and report every object whose current "
-        "state differs from its last recorded target. Exit status 1 if any does."
+        "Replay the django-guarded audit trail against the objects and report every "
+        "disagreement (a state changed without a record, a row gone without one, a move "
+        "its transition does not declare). Exit status 1 if there is any."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -40,11 +43,27 @@ class Command(BaseCommand):
             self.stdout.write(str(problem))
         for label in sorted(report.unknown_models):
             self.stderr.write(f"{label}: the trail names this model, which is not installed")
-        missing = f", {report.missing} no longer exist" if report.missing else ""
-        summary = (
-            f"Checked {report.checked} object states of {len(report.models)} model(s){missing}: "
-            f"{len(report.problems)} problem(s)."
-        )
+        for note in report.notes:
+            self.stderr.write(note)
+        summary = _summary(report)
         if report.problems:
             raise CommandError(summary, returncode=1)
         self.stdout.write(self.style.SUCCESS(summary))
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _summary(report: Any) -> str:
+    """``Checked the records of 3 objects (4 states) of 2 models, ...: 1 problem.``"""
+    models = _plural(len(report.models), "model", "models")
+    objects = _plural(report.objects, "object", "objects")
+    states = _plural(report.states, "state", "states")
+    deleted = (
+        f", and {_plural(report.deleted, 'object', 'objects')} its own methods deleted"
+        if report.deleted
+        else ""
+    )
+    problems = _plural(len(report.problems), "problem", "problems")
+    return f"Checked the records of {objects} ({states}) of {models}{deleted}: {problems}."
