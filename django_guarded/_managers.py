@@ -30,12 +30,14 @@ class _GuardedQuery(sql.Query):
     """
 
     def chain(self, klass: Any = None) -> Any:
+        model = self.model
         if (
             klass is not None
+            and model is not None
             and issubclass(klass, sql.UpdateQuery)
-            and not may_write_table(self.model)
+            and not may_write_table(model)
         ):
-            raise DirectSaveError(_messages.queryset_write(self.model, "update"))
+            raise DirectSaveError(_messages.queryset_write(model, "update"))
         return super().chain(klass)
 
 

@@ -107,7 +107,7 @@ class GuardedModel(models.Model):
                 note_unsaved(self, name)
             if name in self._guarded_proxied:
                 _object_setattr(self, name, value)
-                self._meta.get_field(name).set_proxy(self, value)  # type: ignore[attr-defined]
+                self._meta.get_field(name).set_proxy(self, value)  # type: ignore[union-attr]
                 return
         _object_setattr(self, name, value)
 
@@ -182,7 +182,7 @@ class GuardedModel(models.Model):
         # as given, and is let through.
         if raw:
             with _guard.enter(_Frame(type(self)._meta.concrete_model)):
-                return super()._save_table(raw, *args, **kwargs)
+                return super()._save_table(raw, *args, **kwargs)  # type: ignore[misc]
         if not _may_write(self):
             raise DirectSaveError(_messages.direct_save(self, "save"))
         frame = _current_frame()
@@ -190,8 +190,8 @@ class GuardedModel(models.Model):
             # Permission for this one instance (the admin's save of its unguarded
             # fields): its own UPDATE is what the queryset check must let through.
             with _guard.enter(_Frame(type(self)._meta.concrete_model)):
-                return super()._save_table(raw, *args, **kwargs)
-        return super()._save_table(raw, *args, **kwargs)
+                return super()._save_table(raw, *args, **kwargs)  # type: ignore[misc]
+        return super()._save_table(raw, *args, **kwargs)  # type: ignore[misc]
 
     def _do_update(
         self, base_qs: Any, using: Any, pk_val: Any, values: Any, *args: Any, **kwargs: Any

@@ -545,7 +545,9 @@ class TransitionAdminMixin(_Base):
         if isinstance(pk, (models.IntegerField, models.AutoField)):
             connection = connections[router.db_for_read(self.model)]
             low, high = connection.ops.integer_field_range(pk.get_internal_type())
-            return (low is None or python_value >= low) and (high is None or python_value <= high)
+            return bool(
+                (low is None or python_value >= low) and (high is None or python_value <= high)
+            )
         return True
 
     def run_bulk_transition(

@@ -153,8 +153,10 @@ def test_w006_guarded_model_in_a_plain_model_admin() -> None:
     try:
         messages = [m for m in check_admin_registrations() if "'w006'" in m.msg]
         assert ids(messages) == ["django_guarded.W006"]
-        assert "testapp.Ticket is registered in the admin site 'w006' with ModelAdmin" in (
-            messages[0].msg
+        assert str(messages[0]).startswith(
+            "<class 'django.contrib.admin.options.ModelAdmin'>: (django_guarded.W006) "
+            "testapp.Ticket is registered in the admin site 'w006' with ModelAdmin, which is "
+            "not a TransitionAdminMixin"
         )
         site.unregister(Ticket)
         site.register(Ticket, TransitionAdmin)
