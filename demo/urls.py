@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import path
 from django.views.generic import RedirectView
 
@@ -13,4 +14,6 @@ admin.site.index_title = "Press the buttons: every change goes through the model
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    # The demo's own files (mermaid.js), served as runserver serves them: DEBUG only.
+    *staticfiles_urlpatterns(),
 ]

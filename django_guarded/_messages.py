@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 from typing import TYPE_CHECKING, Any
 
 import django_fsm
 
-from django_guarded._text import field_way_out, state_way_out, way_out
+from django_guarded import _source
+from django_guarded._text import field_way_out, state_way_out, way_out, writers
 
 if TYPE_CHECKING:
     from django.db.models import Field, Model
@@ -29,19 +31,27 @@ def _method_info(attr: Any) -> Any:
     return getattr(attr, "__guarded__", None)
 
 
-def guarded_methods(model: type[Model]) -> tuple[list[str], list[str]]:
-    """The transitions and operations defined on ``model``, as ``Model.method()`` strings."""
+def _method_names(model: type[Model]) -> tuple[list[str], list[str]]:
+    """The names of the transitions and of the operations defined on ``model``."""
     transitions: list[str] = []
     operations: list[str] = []
     for name in sorted(dir(model)):
         if name.startswith("__"):
             continue
         info = _method_info(getattr(model, name, None))
-        if info is None:
-            continue
-        label = f"{model.__name__}.{name}()"
-        (transitions if info.kind == "transition" else operations).append(label)
+        if info is not None:
+            (transitions if info.kind == "transition" else operations).append(name)
     return transitions, operations
+
+
+def guarded_methods(model: type[Model]) -> tuple[list[str], list[str]]:
+    """The transitions and operations defined on ``model``, as ``Model.method()`` strings."""
+    transitions, operations = _method_names(model)
+    return _labels(model, transitions), _labels(model, operations)
+
+
+def _labels(model: type[Model], names: list[str]) -> list[str]:
+    return [f"{model.__name__}.{name}()" for name in names]
 
 
 def manager_operations(model: type[Model]) -> list[str]:
@@ -83,6 +93,17 @@ def _own_methods(model: type[Model]) -> list[str]:
     return transitions + operations + manager_operations(model)
 
 
+def field_writers(model: type[Model], field: Field[Any, Any]) -> list[str]:
+    """The transitions and operations of ``model`` that assign ``field``, as call labels.
+
+    Read from their source (see `django_guarded._source`); a method whose source
+    is unknown is named too.
+    """
+    transitions, operations = _method_names(model)
+    names = writers(transitions + operations, _source.bodies(model), {field.name, field.attname})
+    return _labels(model, names)
+
+
 def field_write(instance: Model, name: str) -> tuple[str, str]:
     """Message for an assignment to a guarded field from outside the model, and its
     short form for a form's field error (without the advice meant for programmers)."""
@@ -91,11 +112,14 @@ def field_write(instance: Model, name: str) -> tuple[str, str]:
     label = f"{model.__name__}.{name}"
     if isinstance(field, django_fsm.FSMFieldMixin):
         state = instance.__dict__.get(field.attname, "<not loaded>")
+        if isinstance(state, enum.Enum):
+            state = state.value  # a TextChoices member is stored, and shown, as its value
         how = state_way_out(model.__name__, field.name, _transitions_of(model, field))
         short = f"{label} is guarded (current state {state!r}): {how}."
+    elif field is None:
+        short = f"{label} is guarded: {field_way_out(model.__name__, _own_methods(model))}."
     else:
-        how = field_way_out(model.__name__, _own_methods(model))
-        short = f"{label} is guarded: {how}."
+        short = f"{label} is guarded: {field_way_out(model.__name__, field_writers(model, field))}."
     return f"{short} {_ESCAPE}", short
 
 

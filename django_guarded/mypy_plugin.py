@@ -29,6 +29,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
+from pathlib import Path
 from typing import Any, Protocol
 
 from mypy.errorcodes import ErrorCode
@@ -42,6 +43,7 @@ from mypy.nodes import (
     Decorator,
     Expression,
     FuncBase,
+    FuncDef,
     FuncItem,
     MypyFile,
     NameExpr,
@@ -56,7 +58,8 @@ from mypy.plugin import AttributeContext, FunctionContext, Plugin
 from mypy.types import AnyType, Instance, Type, TypeVarType, get_proper_type
 from mypy.typevars import fill_typevars
 
-from django_guarded._text import field_way_out, state_way_out
+from django_guarded import _source
+from django_guarded._text import Body, field_way_out, state_way_out, writers
 
 __all__ = ["GUARDED_FIELD", "GuardedPlugin", "plugin"]
 
@@ -106,7 +109,7 @@ _METADATA = "django_guarded"
 class _Declared:
     """What one model class declares itself: guarded names, transitions, operations."""
 
-    __slots__ = ("guarded", "operations", "state_fields", "transitions")
+    __slots__ = ("bodies", "guarded", "operations", "state_fields", "transitions")
 
     def __init__(self, data: dict[str, Any] | None = None) -> None:
         data = data or {}
@@ -118,6 +121,11 @@ class _Declared:
             field: list(names) for field, names in data.get("transitions", {}).items()
         }
         self.operations: list[str] = list(data.get("operations", []))
+        #: method name -> what its body assigns on self and calls on self
+        self.bodies: dict[str, Body] = {
+            name: (None if assigned is None else list(assigned), list(calls))
+            for name, (assigned, calls) in data.get("bodies", {}).items()
+        }
 
     def serialize(self) -> dict[str, Any]:
         return {
@@ -125,6 +133,10 @@ class _Declared:
             "state_fields": self.state_fields,
             "transitions": self.transitions,
             "operations": self.operations,
+            "bodies": {
+                name: [None if assigned is None else sorted(assigned), sorted(calls)]
+                for name, (assigned, calls) in self.bodies.items()
+            },
         }
 
     def add_field(self, name: str, *, state: bool, foreign_key: bool) -> None:
@@ -168,8 +180,22 @@ def _transition_field(call: CallExpr) -> str | None:
     return None
 
 
-def _scan(info: TypeInfo) -> _Declared | None:
-    """Read the class body; ``None`` if mypy loaded the class from its cache, without it."""
+def _body(func: FuncDef, lines: list[str] | None) -> Body | None:
+    """What ``func`` assigns and calls on its first argument, read from its lines with
+    the run-time messages' own rules (`django_guarded._source`); ``None`` for a static
+    or class method, which has no instance."""
+    if func.is_static or func.is_class:
+        return None
+    if lines is None or func.end_line is None:
+        return _source.UNKNOWN
+    return _source.scan("\n".join(lines[func.line - 1 : func.end_line]))
+
+
+def _scan(info: TypeInfo, lines: list[str] | None) -> _Declared | None:
+    """Read the class body; ``None`` if mypy loaded the class from its cache, without it.
+
+    ``lines`` are those of the file being checked, which declares the class (``None``
+    when they cannot be read: the methods' bodies are then unknown)."""
     body = info.defn.defs.body
     if not body:
         return None
@@ -184,7 +210,12 @@ def _scan(info: TypeInfo) -> _Declared | None:
             kind = _field_call(stmt.rvalue)
             if kind is not None:
                 declared.add_field(stmt.lvalues[0].name, state=kind[0], foreign_key=kind[1])
-        elif isinstance(stmt, Decorator):
+        func = stmt.func if isinstance(stmt, Decorator) else stmt
+        if isinstance(func, FuncDef):
+            method = _body(func, lines)
+            if method is not None:
+                declared.bodies[func.name] = method
+        if isinstance(stmt, Decorator):
             for decorator in stmt.decorators:
                 call = decorator if isinstance(decorator, CallExpr) else None
                 target = _fullname(call.callee if call else decorator)
@@ -220,7 +251,11 @@ class _Model:
         self.state_fields: set[str] = set()
         self.transitions: dict[str, list[str]] = {}
         self.operations: list[str] = []
+        #: The bodies of the methods, the most derived class's first.
+        self.bodies: dict[str, Body] = {}
         for part in parts:
+            for method, body in part.bodies.items():
+                self.bodies.setdefault(method, body)
             for attr, field in part.guarded.items():
                 self.guarded.setdefault(attr, field)
             self.state_fields.update(part.state_fields)
@@ -236,8 +271,12 @@ class _Model:
             ways = [f"{name}.{method}()" for method in self.transitions.get(field, [])]
             how = state_way_out(name, field, ways)
         else:
-            methods = [m for names in self.transitions.values() for m in names]
-            methods += [m for m in self.operations if m not in methods]
+            # The run-time message's choice and order: of the transitions, then the
+            # operations, each sorted by name, those that assign the field.
+            transitions = sorted({m for names in self.transitions.values() for m in names})
+            methods = transitions + sorted(set(self.operations) - set(transitions))
+            attributes = {field} | {a for a, f in self.guarded.items() if f == field}
+            methods = writers(methods, self.bodies, attributes)
             how = field_way_out(name, [f"{name}.{method}()" for method in methods])
         return (
             f"{name}.{attr} is guarded: {how} "
@@ -305,6 +344,7 @@ class GuardedPlugin(Plugin):
         super().__init__(options)
         self._is_model: dict[str, bool] = {}
         self._declared: dict[str, _Declared] = {}
+        self._lines: dict[str, list[str] | None] = {}
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         if fullname in (_GUARDED, _TRANSITION, _OPERATION):
@@ -338,7 +378,7 @@ class GuardedPlugin(Plugin):
     def _declarations(self, info: TypeInfo) -> _Declared:
         declared = self._declared.get(info.fullname)
         if declared is None:
-            scanned = _scan(info)
+            scanned = _scan(info, self._source_lines(info.module_name))
             if scanned is not None:
                 info.metadata[_METADATA] = scanned.serialize()
                 declared = scanned
@@ -347,6 +387,22 @@ class GuardedPlugin(Plugin):
             _state_fields_by_type(info, declared)
             self._declared[info.fullname] = declared
         return declared
+
+    def _source_lines(self, module: str) -> list[str] | None:
+        """The lines of ``module``'s file, read once; ``None`` for a stub or an unreadable
+        file, whose method bodies say nothing of what runs."""
+        if module not in self._lines:
+            # The modules mypy loaded: the plugin interface's own lookup uses them.
+            modules = getattr(self, "_modules", None) or {}
+            path = getattr(modules.get(module), "path", "")
+            lines = None
+            if path.endswith(".py"):
+                try:
+                    lines = Path(path).read_text(encoding="utf-8").splitlines()
+                except (OSError, UnicodeDecodeError):
+                    lines = None
+            self._lines[module] = lines
+        return self._lines[module]
 
     def _model(self, info: TypeInfo) -> _Model:
         parts = [self._declarations(base) for base in info.mro if base.has_base(_MODEL)]

@@ -32,17 +32,29 @@ PAGES = {
     "docs/how-to/testing.md": 4,
     "docs/how-to/data-migrations.md": 2,
     "docs/how-to/forms-and-serializers.md": 4,
+    "docs/concurrency.md": 4,
 }
+
+#: Pages that run against other settings than the demo's: the test suite's, whose
+#: bank (tests/bank) the page is about. The demo's bank app has the same label.
+SETTINGS = {"docs/concurrency.md": "tests.settings"}
 
 #: The fences a page may use for text that is not run.
 NOT_RUN = {"py", "console", "mermaid", "toml", "text"}
 
 
-def run_page(page: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+def run_page(
+    page: Path, tmp_path: Path, settings: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    # Without DATABASE_URL the test suite's settings use SQLite in memory: a page never
+    # migrates, or writes to, the database server the suite runs on.
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL")
+    }
     env["DEMO_DB"] = str(tmp_path / "docs.sqlite3")
+    options = ["--settings", settings] if settings else []
     return subprocess.run(
-        [sys.executable, "-m", "tests.docs.run_blocks", str(page)],
+        [sys.executable, "-m", "tests.docs.run_blocks", *options, str(page)],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -54,7 +66,7 @@ def run_page(page: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("page", sorted(PAGES))
 def test_every_python_block_of_the_page_runs(page: str, tmp_path: Path) -> None:
-    result = run_page(ROOT / page, tmp_path)
+    result = run_page(ROOT / page, tmp_path, SETTINGS.get(page))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.rstrip().endswith(f"{page}: {PAGES[page]} blocks ok")
 
@@ -78,3 +90,26 @@ def test_a_block_that_raises_fails_the_page(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "page.md: block 2 (" in result.stderr
     assert "AssertionError: no" in result.stderr
+
+
+def test_the_setup_the_tutorial_asks_for_runs(tmp_path: Path) -> None:
+    """docs/tutorial/index.md's commands, from the repository's root.
+
+    The virtual environment it makes is the one running this test: creating and
+    activating it are left out, and its install is checked against what is installed.
+    The database goes to this test's own directory, whatever the page exports.
+    """
+    from tests.docs.run_project import Output, play, steps
+    from tests.test_docs_getting_started import installed
+
+    page = ROOT / "docs" / "tutorial" / "index.md"
+    overrides = {
+        "python3 -m venv .venv": lambda cwd: Output("", 0),
+        ". .venv/bin/activate": lambda cwd: Output("", 0),
+        'python -m pip install -e ".[guardian]"': lambda cwd: installed("django-guarded[guardian]"),
+    }
+    database = tmp_path / "tutorial.sqlite3"
+    played = play(page, ROOT, overrides, env={"DEMO_DB": str(database)})
+    assert len(played) == steps(page) == 6
+    assert "python -m django migrate" in played
+    assert database.exists()

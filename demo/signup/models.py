@@ -3,6 +3,8 @@
 An account starts as a trial or signed up; a trial expires after 30 days; a trial
 or expired account may sign up at any time, and signing up always records the
 date together with the status, and the billing details beside them.
+
+The ``--8<--`` comments mark the parts that docs/tutorial/signup.md includes.
 """
 
 from __future__ import annotations
@@ -12,12 +14,34 @@ import datetime
 from django.db import models
 from django.utils import timezone
 
-from django_guarded import FSMField, GuardedManager, GuardedModel, guarded, operation, transition
+from django_guarded import (
+    SYSTEM,
+    FSMField,
+    GuardedManager,
+    GuardedModel,
+    GuardedQuerySet,
+    guarded,
+    operation,
+    transition,
+)
 
 TRIAL_DURATION = datetime.timedelta(days=30)
 
 
-class AccountManager(GuardedManager["Account"]):
+# --8<-- [start:manager]
+class AccountQuerySet(GuardedQuerySet["Account"]):
+    @operation
+    def expire_old_trials(self) -> int:
+        """Expire the trials of this queryset older than 30 days: the article's nightly job.
+
+        One bulk transition of expire(): one UPDATE of the rows whose status is a
+        source of it, and one INSERT of their audit records.
+        """
+        cutoff = timezone.now() - TRIAL_DURATION
+        return self.filter(created__lte=cutoff).bulk_transition("expire", by=SYSTEM)
+
+
+class AccountManager(GuardedManager.from_queryset(AccountQuerySet)):  # type: ignore[misc]
     @operation
     def create_trial(self, email: str, *, created: datetime.datetime | None = None) -> Account:
         return self.create(email=email, status="trial", created=created or timezone.now())
@@ -28,18 +52,11 @@ class AccountManager(GuardedManager["Account"]):
         BillingInfo.objects.create_for(account, address=address, card_type=card_type)
         return account
 
-    @operation
-    def expire_old_trials(self) -> int:
-        """What the article's nightly command does; the admin's button does it one by one."""
-        cutoff = timezone.now() - TRIAL_DURATION
-        return self.filter(status="trial", created__lte=cutoff).update(status="expired")
+
+# --8<-- [end:manager]
 
 
-def trial_is_over(account: Account) -> bool:
-    """The 30-day trial is not over yet."""
-    return account.created <= timezone.now() - TRIAL_DURATION
-
-
+# --8<-- [start:account]
 class Account(GuardedModel):
     STATUS_CHOICES = [("trial", "Trial"), ("signedup", "Signed up"), ("expired", "Expired")]
 
@@ -79,7 +96,6 @@ class Account(GuardedModel):
         field=status,
         source="trial",
         target="expired",
-        conditions=[trial_is_over],
         permission="signup.expire_account",
         custom={"label": "Expire", "help_text": "End a trial that is over."},
     )
@@ -87,6 +103,10 @@ class Account(GuardedModel):
         pass
 
 
+# --8<-- [end:account]
+
+
+# --8<-- [start:billing]
 class BillingInfoManager(GuardedManager["BillingInfo"]):
     @operation
     def create_for(self, account: Account, *, address: str, card_type: str) -> BillingInfo:
@@ -106,3 +126,6 @@ class BillingInfo(GuardedModel):
 
     def __str__(self) -> str:
         return f"{self.card_type}, {self.address}"
+
+
+# --8<-- [end:billing]

@@ -75,6 +75,7 @@ def _checked_amount(amount: Decimal) -> Decimal:
 # -- The invariant across accounts ---------------------------------------------------------
 
 
+# --8<-- [start:bank]
 class BankManager(GuardedManager["Bank"]):
     @operation
     def found(self, name: str, *, cap: Decimal) -> Bank:
@@ -122,9 +123,12 @@ class Bank(GuardedModel):
         self.total = total
 
 
+# --8<-- [end:bank]
+
 # -- The account ---------------------------------------------------------------------------
 
 
+# --8<-- [start:account]
 def _deposit_data(account: BaseAccount, amount: Decimal, **kwargs: Any) -> dict[str, Any]:
     return {"delta": amount, "comment": kwargs.get("comment", "")}
 
@@ -322,6 +326,8 @@ class OptimisticAccount(BaseAccount):
         """Take ``amount`` out of the account."""
         self._add(-_checked_amount(amount), asof)
 
+
+# --8<-- [end:account]
 
 # -- Cards: UUID keys, several sources, bulk transitions ------------------------------------
 

@@ -4,6 +4,8 @@
 SQLite file (``DEMO_DB``), migrates it, then executes the page's blocks in order
 in one namespace, as a reader would type them into ``manage.py shell``. It exits
 non-zero, naming the block and its first line, as soon as one block raises.
+``--settings MODULE`` runs a page against other settings instead (the test suite's
+own, for a page built on its bank: they give SQLite in memory without ``DATABASE_URL``).
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ def python_blocks(page: Path) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    settings = "demo.settings"
+    if argv[:1] == ["--settings"]:
+        settings, argv = argv[1], argv[2:]
     page = Path(argv[0])
-    os.environ["DJANGO_SETTINGS_MODULE"] = "demo.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings
     import django
     from django.core.management import call_command
 

@@ -21,6 +21,7 @@ from django_guarded import (
     transition,
     unguarded,
 )
+from tests.bank.models import Account as BankAccount
 from tests.testapp.models import Account, Document
 
 # -- Inside the model's own code: no error ---------------------------------------------------
@@ -123,10 +124,11 @@ def after_the_block(ticket: Ticket) -> None:
 
 
 class Report:
-    def fix(self, account: Account, document: Document) -> None:
+    def fix(self, account: Account, document: Document, bank: BankAccount) -> None:
         account.status = "expired"  # E: guarded-field
         account.signup_date = None  # E: guarded-field
         document.state_id = "published"  # E: guarded-field
+        bank.balance = Decimal(0)  # E: guarded-field
 
 
 class OtherModel(GuardedModel):
