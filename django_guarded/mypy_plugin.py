@@ -58,8 +58,8 @@ from mypy.plugin import AttributeContext, FunctionContext, Plugin
 from mypy.types import AnyType, Instance, Type, TypeVarType, get_proper_type
 from mypy.typevars import fill_typevars
 
-from django_guarded import _source
-from django_guarded._text import Body, field_way_out, state_way_out, writers
+from django_guarded._core import source as _source
+from django_guarded._core.wording import Body, field_way_out, state_way_out, writers
 
 __all__ = ["GUARDED_FIELD", "GuardedPlugin", "plugin"]
 
@@ -86,17 +86,17 @@ def _scope(api: object) -> _Scope | None:
     return None
 
 
-_MODEL = "django_guarded._models.GuardedModel"
-_STATE_FIELD = "django_guarded._fields._GuardedStateMixin"
-_GUARDED = "django_guarded._fields.guarded"
-_TRANSITION = "django_guarded._transitions.transition"
-_OPERATION = "django_guarded._transitions.operation"
-_UNGUARDED = "django_guarded._guard.unguarded"
+_MODEL = "django_guarded._orm.model.GuardedModel"
+_STATE_FIELD = "django_guarded._orm.fields._GuardedStateMixin"
+_GUARDED = "django_guarded._orm.fields.guarded"
+_TRANSITION = "django_guarded._engine.decorators.transition"
+_OPERATION = "django_guarded._engine.decorators.operation"
+_UNGUARDED = "django_guarded._core.permission.unguarded"
 _FOREIGN_KEY = "django.db.models.fields.related.ForeignKey"
 _OWNERS = (
     # django-guarded's own first: mypy cannot follow GuardedManager's dynamic base.
-    "django_guarded._managers.GuardedManager",
-    "django_guarded._managers.GuardedQuerySet",
+    "django_guarded._orm.managers.GuardedManager",
+    "django_guarded._orm.managers.GuardedQuerySet",
     "django.db.models.manager.BaseManager",
     "django.db.models.query.QuerySet",
 )
@@ -182,7 +182,7 @@ def _transition_field(call: CallExpr) -> str | None:
 
 def _body(func: FuncDef, lines: list[str] | None) -> Body | None:
     """What ``func`` assigns and calls on its first argument, read from its lines with
-    the run-time messages' own rules (`django_guarded._source`); ``None`` for a static
+    the run-time messages' own rules (`django_guarded._core.source`); ``None`` for a static
     or class method, which has no instance."""
     if func.is_static or func.is_class:
         return None

@@ -4,7 +4,7 @@ A guard message names the methods that change the guarded field (``Account.balan
 is changed by ``deposit()`` and ``withdraw()``, not by ``freeze()``). A method's source
 says which attributes it assigns: ``self.balance = ...`` and ``self.balance += ...`` in
 any form, ``del self.balance``, ``setattr(self, "balance", ...)``; and which methods it
-calls on ``self``, which `django_guarded._text.writers` follows. A method whose source
+calls on ``self``, which `django_guarded._core.wording.writers` follows. A method whose source
 cannot be read (defined in a shell, or by generated code), or that assigns through a
 name it computes (``setattr(self, name, ...)``, ``self.__dict__``), is unknown: the
 messages name it, whatever the field.
@@ -21,7 +21,7 @@ import textwrap
 import weakref
 from typing import Any
 
-from django_guarded._text import Body
+from django_guarded._core.wording import Body
 
 __all__ = ["UNKNOWN", "bodies", "scan"]
 

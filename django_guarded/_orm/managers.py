@@ -8,9 +8,10 @@ from django.db import models
 from django.db.models import sql
 from django.db.models.manager import BaseManager
 
-from django_guarded import _messages
-from django_guarded._guard import may_write_model, may_write_table
-from django_guarded.exceptions import DirectSaveError
+from django_guarded._core import messages as _messages
+from django_guarded._core.methods import method_info
+from django_guarded._core.permission import may_write_model, may_write_table
+from django_guarded.exceptions import BulkTransitionError, DirectSaveError
 
 if TYPE_CHECKING:
     import datetime
@@ -117,9 +118,12 @@ class GuardedQuerySet(models.QuerySet[_M]):
         ``on_error``, computed targets, a method body). Returns the number of rows
         moved. Allowed anywhere, like calling the transition itself.
         """
-        from django_guarded._bulk import bulk_transition
-
-        return bulk_transition(self, method, by=by, asof=asof, values=values, data=data)
+        model = self.model
+        attr = getattr(model, method, None) if isinstance(method, str) else method
+        info = method_info(attr)
+        if info is None or info.run_bulk is None:
+            raise BulkTransitionError(_messages.not_a_transition(model, method))
+        return info.run_bulk(self, info, by=by, asof=asof, values=values, data=data)
 
     update.alters_data = True  # type: ignore[attr-defined]
     delete.alters_data = True  # type: ignore[attr-defined]

@@ -5,20 +5,18 @@ from __future__ import annotations
 import inspect
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from django.apps import apps as django_apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models.base import DEFERRED, ModelState
-from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
-from django.db.models.options import Options
-from django.db.models.query_utils import DeferredAttribute
-from django.db.models.signals import class_prepared, post_init, pre_delete, pre_init
-from django.utils.functional import cached_property
+from django.db.models.signals import post_init, pre_init
 
-from django_guarded import _audit, _guard, _messages
-from django_guarded._concurrency import conditional_update, has_condition
-from django_guarded._fields import is_guarded
-from django_guarded._managers import GuardedManager
-from django_guarded._tracking import (
+from django_guarded._core import messages as _messages
+from django_guarded._core import permission as _permission
+from django_guarded._orm import preparing
+from django_guarded._orm.concurrency import conditional_update, has_condition
+from django_guarded._orm.loading import follow_state_proxies
+from django_guarded._orm.tracking import (
     after_save,
     forget_unsaved,
     merge_reloaded,
@@ -28,17 +26,17 @@ from django_guarded._tracking import (
 from django_guarded.exceptions import DirectSaveError, GuardedFieldError
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Sequence
+    from collections.abc import Collection
 
-    from django_guarded.models import AuditRecordQuerySet
+    from django_guarded._audit.record import AuditRecordQuerySet
 
 __all__ = ["GuardedModel"]
 
-_Frame = _guard.Frame
-_frame_get = _guard._frame.get
-_may_write = _guard.may_write
+_Permission = _permission.Permission
+_permission_get = _permission.get_raw
+_may_write = _permission.may_write
 _object_setattr = object.__setattr__
-_current_frame = _guard.current_frame
+_current = _permission.current
 
 #: Django 6.1 made ``Model._do_update()`` return the updated rows (a list, one
 #: tuple per row) instead of whether a row was updated.
@@ -82,18 +80,18 @@ class GuardedModel(models.Model):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Building an instance in memory is allowed; persisting it is what is guarded.
-        with _guard.enter(_Frame(type(self), only=self)):
+        with _permission.enter(_Permission(type(self), only=self)):
             super().__init__(*args, **kwargs)
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Runs for every attribute write on the instance: kept to the bare minimum.
         if name in self._guarded_watched:
-            frame = _frame_get()
+            permission = _permission_get()
             if (
-                frame is None
-                or frame.closed
-                or (frame.only is not None and frame.only is not self)
-                or (frame.model is not None and not isinstance(self, frame.model))
+                permission is None
+                or permission.closed
+                or (permission.only is not None and permission.only is not self)
+                or (permission.model is not None and not isinstance(self, permission.model))
             ):
                 if name in self._guarded_names:
                     if _changes(self, name, value):
@@ -101,7 +99,7 @@ class GuardedModel(models.Model):
                         raise GuardedFieldError(message, _form_field(self, name), short)
                 else:
                     note_unsaved(self, name)
-            elif frame.owner is not self and frame.only is not self:
+            elif permission.owner is not self and permission.only is not self:
                 # Allowed, but not by this instance's own running call, which
                 # would save it: the next call on the instance must.
                 note_unsaved(self, name)
@@ -115,8 +113,8 @@ class GuardedModel(models.Model):
         """Save, but only from inside the model's own transitions and operations."""
         if not _may_write(self):
             raise DirectSaveError(_messages.direct_save(self, "save"))
-        frame = _current_frame()
-        if frame is None or frame.owner is not self or frame.snapshot is None:
+        call = _own_call(self)
+        if call is None or call.baseline is None:
             super().save(*args, **kwargs)
             forget_unsaved(self, kwargs.get("update_fields"))
             return
@@ -125,7 +123,7 @@ class GuardedModel(models.Model):
         update_fields = kwargs.get("update_fields")
         forget_unsaved(self, update_fields)
         # What was just written is stored now; the rest is still the call's to save.
-        frame.snapshot = after_save(self, frame.snapshot, before, update_fields)
+        call.baseline = after_save(self, call.baseline, before, update_fields)
 
     save.alters_data = True  # type: ignore[attr-defined]
 
@@ -139,24 +137,29 @@ class GuardedModel(models.Model):
 
     def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
         """Reload fields from the database (always allowed: it writes what is stored)."""
-        with _guard.enter(_Frame(type(self), only=self)):
+        with _permission.enter(_Permission(type(self), only=self)):
             super().refresh_from_db(*args, **kwargs)
         forget_unsaved(self, kwargs.get("fields"))
-        frame = _current_frame()
-        if frame is not None and frame.owner is self and frame.snapshot is not None:
+        call = _own_call(self)
+        if call is not None and call.baseline is not None:
             # What was just read is the stored value: it is not a change to save.
-            frame.snapshot = merge_reloaded(self, frame.snapshot, kwargs.get("fields"))
+            call.baseline = merge_reloaded(self, call.baseline, kwargs.get("fields"))
 
     def clean_fields(self, exclude: Collection[str] | None = None) -> None:
         """Validate fields; Django's normalisation of the values is allowed."""
-        with _guard.enter(_Frame(type(self), only=self)):
+        with _permission.enter(_Permission(type(self), only=self)):
             super().clean_fields(exclude=exclude)
 
     def audit_trail(self) -> AuditRecordQuerySet:
         """This object's audit records, in the order they were written."""
-        from django_guarded.models import AuditRecord
-
-        records: AuditRecordQuerySet = AuditRecord.objects.for_object(self)
+        try:
+            record_model = django_apps.get_model("django_guarded", "AuditRecord")
+        except LookupError:
+            raise ImproperlyConfigured(
+                f"{type(self).__name__}.audit_trail() reads the audit trail, which lives in the "
+                'django_guarded app: add "django_guarded" to INSTALLED_APPS and run migrate'
+            ) from None
+        records: AuditRecordQuerySet = record_model.objects.for_object(self)
         return records
 
     def save_base(self, raw: bool = False, *args: Any, **kwargs: Any) -> None:
@@ -167,10 +170,9 @@ class GuardedModel(models.Model):
         adding = self._state.adding
         super().save_base(raw, *args, **kwargs)
         if adding and not raw:
-            frame = _current_frame()
-            if frame is not None and frame.call is not None and frame.owner is None:
-                # Created by a manager operation: its record says in which state.
-                _audit.note_creation(self, frame)
+            permission = _current()
+            if permission is not None and permission.call is not None:
+                permission.call.created(self)
 
     save_base.alters_data = True  # type: ignore[attr-defined]
 
@@ -181,43 +183,39 @@ class GuardedModel(models.Model):
         # ``Model.save_base(obj, raw=True)`` on the base class): it stores the row
         # as given, and is let through.
         if raw:
-            with _guard.enter(_Frame(type(self)._meta.concrete_model)):
+            with _permission.enter(_Permission(type(self)._meta.concrete_model)):
                 return super()._save_table(raw, *args, **kwargs)  # type: ignore[misc]
         if not _may_write(self):
             raise DirectSaveError(_messages.direct_save(self, "save"))
-        frame = _current_frame()
-        if frame is not None and frame.only is self:
+        permission = _current()
+        if permission is not None and permission.only is self:
             # Permission for this one instance (the admin's save of its unguarded
             # fields): its own UPDATE is what the queryset check must let through.
-            with _guard.enter(_Frame(type(self)._meta.concrete_model)):
+            with _permission.enter(_Permission(type(self)._meta.concrete_model)):
                 return super()._save_table(raw, *args, **kwargs)  # type: ignore[misc]
         return super()._save_table(raw, *args, **kwargs)  # type: ignore[misc]
 
     def _do_update(
         self, base_qs: Any, using: Any, pk_val: Any, values: Any, *args: Any, **kwargs: Any
     ) -> Any:
-        # The audit record of the running method of this instance, if it waits for
-        # this UPDATE (see _transitions._run_instance_method).
-        frame = _current_frame()
-        entry = frame.record if frame is not None and frame.owner is self else None
-        if entry is not None and (
+        # The audit record of the running call of this instance, if it waits for
+        # this UPDATE: the two are sent as one statement where the database can.
+        call = _own_call(self)
+        pending = call.pending if call is not None else None
+        if pending is not None and (
             not values
             or self._meta.select_on_save
             # Django 6.1+: fields the UPDATE must return (expressions, generated fields).
             or (args[2] if len(args) > 2 else kwargs.get("returning_fields"))
         ):
-            entry = None
-        if entry is None and not has_condition(type(self)):
+            pending = None
+        if pending is None and not has_condition(type(self)):
             return super()._do_update(base_qs, using, pk_val, values, *args, **kwargs)
 
         def update(queryset: Any, new_values: Any) -> Any:
-            if entry is not None and frame is not None:
-                count = _audit.update_with_record(
-                    queryset.filter(pk=pk_val), new_values, entry, using
-                )
+            if pending is not None:
+                count = pending.write_with_update(queryset.filter(pk=pk_val), new_values, using)
                 if count is not None:
-                    if count:
-                        frame.record = None  # written
                     return _updated(count)
             return super(GuardedModel, self)._do_update(
                 queryset, using, pk_val, new_values, *args, **kwargs
@@ -256,7 +254,7 @@ class GuardedModel(models.Model):
             if value is not DEFERRED:
                 data[attname] = value
         if cls._guarded_proxied:
-            _follow_state_proxies(new)
+            follow_state_proxies(new)
         post_init.send(sender=cls, instance=new)
         return new
 
@@ -269,11 +267,10 @@ def _form_field(instance: models.Model, name: str) -> str:
     return name
 
 
-def _follow_state_proxies(instance: models.Model) -> None:
-    """Give a loaded instance the proxy class its states name (``state_choices``)."""
-    for field in instance._meta.concrete_fields:
-        if getattr(field, "state_proxy", None) and field.attname in instance.__dict__:
-            field.set_proxy(instance, instance.__dict__[field.attname])  # type: ignore[attr-defined]
+def _own_call(instance: models.Model) -> _permission.ActiveCall | None:
+    """The running transition or operation of ``instance`` itself, if any."""
+    permission = _current()
+    return permission.call_of(instance) if permission is not None else None
 
 
 def _changes(instance: models.Model, name: str, value: Any) -> bool:
@@ -295,150 +292,4 @@ def _changes(instance: models.Model, name: str, value: Any) -> bool:
     return True
 
 
-def _fast_load_attnames(cls: type[GuardedModel]) -> tuple[str, ...] | None:
-    if cls.__init__ is not GuardedModel.__init__:
-        return None  # the model builds its instances itself: respect that
-    attnames = []
-    for field in cls._meta.concrete_fields:
-        descriptor = cls.__dict__.get(field.attname)
-        if descriptor is None:
-            for klass in cls.__mro__:
-                if field.attname in klass.__dict__:
-                    descriptor = klass.__dict__[field.attname]
-                    break
-        if hasattr(type(descriptor), "__set__") and not isinstance(
-            descriptor, ForeignKeyDeferredAttribute
-        ):
-            return None  # a descriptor with its own write logic must see the value
-        attnames.append(field.attname)
-    return tuple(attnames)
-
-
-def _allow_peer_fetch(cls: type[models.Model], attname: str) -> None:
-    """Let Django 6.1's FETCH_PEERS mode load a deferred guarded field on peers."""
-    descriptor = cls.__dict__.get(attname)
-    if not isinstance(descriptor, DeferredAttribute) or not hasattr(descriptor, "fetch_many"):
-        return
-    base = type(descriptor)
-    if getattr(base, "_django_guarded_fetch", False):
-        return
-    subclass = _PEER_FETCH_CLASSES.get(base)
-    if subclass is None:
-
-        def fetch_many(self: Any, instances: Sequence[models.Model]) -> None:
-            with _guard.enter(_Frame(type(instances[0])._meta.concrete_model)):
-                base.fetch_many(self, instances)
-
-        subclass = type(
-            f"Guarded{base.__name__}",
-            (base,),
-            {"fetch_many": fetch_many, "_django_guarded_fetch": True, "__module__": __name__},
-        )
-        _PEER_FETCH_CLASSES[base] = subclass
-    descriptor.__class__ = subclass
-
-
-_PEER_FETCH_CLASSES: dict[type, type] = {}
-
-
-def _on_delete(
-    sender: type[models.Model], instance: models.Model, origin: Any = None, **kwargs: Any
-) -> None:
-    """Refuse a delete of a guarded row that the running code may not write; record one
-    made by a transition or operation, in the transaction of the delete.
-
-    Django sends ``pre_delete`` for every row a delete removes, cascades included,
-    before it runs the ``DELETE``: this is where a cascade started inside another
-    model's operation is stopped. Permission to write one model never opens another.
-    """
-    frame = _current_frame()
-    if frame is None or frame.only is not None:
-        raise DirectSaveError(_messages.cascade_delete(instance))
-    model = frame.model
-    if model is None or isinstance(instance, model):
-        owner = frame.owner
-        if owner is not None and type(owner) is type(instance) and owner.pk == instance.pk:
-            frame.owner_deleted = True  # the call's own record says so
-        elif frame.call is not None and _audit.is_audited(type(instance)):
-            _audit.record_deletion(instance, frame.call)
-        return
-    if _is_parent_part(model, sender, instance, origin):
-        return  # the parent row of a multi-table child that is being deleted
-    raise DirectSaveError(_messages.cascade_delete(instance))
-
-
-def _is_parent_part(
-    model: type[models.Model], sender: type[models.Model], instance: models.Model, origin: Any
-) -> bool:
-    """Whether ``instance`` is the parent row of a ``model`` object whose delete this is."""
-    if sender not in model._meta.get_parent_list():
-        return False
-    if isinstance(origin, models.Model):
-        return isinstance(origin, model) and origin.pk == instance.pk
-    return isinstance(origin, models.QuerySet) and issubclass(origin.model, model)
-
-
-def _check_setattr_order(model: type[GuardedModel]) -> None:
-    mro = model.__mro__
-    for klass in mro[mro.index(GuardedModel) + 1 : -1]:
-        if "__setattr__" in klass.__dict__:
-            raise ImproperlyConfigured(
-                f"{model.__name__} inherits {klass.__name__}.__setattr__ after GuardedModel: "
-                f"list {klass.__name__} before GuardedModel in the bases of {model.__name__}, "
-                "so that both run"
-            )
-
-
-class _GuardedOptions(Options):  # type: ignore[type-arg]
-    """A guarded model's ``_meta``: its base manager is guarded too.
-
-    Django reaches rows through ``Model._base_manager`` where the default manager
-    might filter them out, and a reverse relation's ``add()`` writes through it: a
-    plain manager there would be a way around the guard.
-    """
-
-    @cached_property
-    def base_manager(self) -> Any:
-        if self.base_manager_name:
-            return Options.base_manager.func(self)  # type: ignore[attr-defined]
-        manager: GuardedManager[Any] = GuardedManager()
-        manager.name = "_base_manager"
-        manager.model = self.model
-        manager.auto_created = True
-        return manager
-
-
-def _prepare_guarded_model(sender: type[models.Model], **kwargs: Any) -> None:
-    if not issubclass(sender, GuardedModel) or sender._meta.abstract:
-        return
-    _check_setattr_order(sender)
-    if type(sender._meta) is Options:
-        sender._meta.__class__ = _GuardedOptions
-        sender._meta.__dict__.pop("base_manager", None)
-    names: set[str] = set()
-    tracked = []
-    for field in sender._meta.concrete_fields:
-        if is_guarded(field):
-            names.update((field.name, field.attname))
-            _allow_peer_fetch(sender, field.attname)
-        if not field.primary_key and not getattr(field, "generated", False):
-            tracked.append((field.attname, field.name))
-    sender._guarded_names = frozenset(names)
-    sender._guarded_tracked = tuple(tracked)
-    sender._guarded_watched = frozenset(names) | {attname for attname, _ in tracked}
-    sender._guarded_proxied = frozenset(
-        name
-        for field in sender._meta.concrete_fields
-        if getattr(field, "state_proxy", None)
-        for name in (field.name, field.attname)
-    )
-    sender._guarded_fast_load = _fast_load_attnames(sender)
-    pre_delete.connect(
-        _on_delete,
-        sender=sender,
-        weak=False,
-        dispatch_uid=f"django_guarded:{sender._meta.label}",
-    )
-
-
-class_prepared.connect(_prepare_guarded_model, dispatch_uid="django_guarded.prepare")
+preparing.connect(GuardedModel)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import enum
 from typing import TYPE_CHECKING, Any
 
-import django_fsm
-
-from django_guarded import _source
-from django_guarded._text import field_way_out, state_way_out, way_out, writers
+from django_guarded._core import source as _source
+from django_guarded._core.fsm import is_state_field, shown
+from django_guarded._core.methods import method_info
+from django_guarded._core.wording import field_way_out, state_way_out, way_out, writers
 
 if TYPE_CHECKING:
     from django.db.models import Field, Model
@@ -27,10 +26,6 @@ _ESCAPE = (
 )
 
 
-def _method_info(attr: Any) -> Any:
-    return getattr(attr, "__guarded__", None)
-
-
 def _method_names(model: type[Model]) -> tuple[list[str], list[str]]:
     """The names of the transitions and of the operations defined on ``model``."""
     transitions: list[str] = []
@@ -38,7 +33,7 @@ def _method_names(model: type[Model]) -> tuple[list[str], list[str]]:
     for name in sorted(dir(model)):
         if name.startswith("__"):
             continue
-        info = _method_info(getattr(model, name, None))
+        info = method_info(getattr(model, name, None))
         if info is not None:
             (transitions if info.kind == "transition" else operations).append(name)
     return transitions, operations
@@ -64,7 +59,7 @@ def manager_operations(model: type[Model]) -> list[str]:
         for name in sorted(dir(owner)):
             if name.startswith("_"):
                 continue
-            if _method_info(getattr(owner, name, None)) is not None:
+            if method_info(getattr(owner, name, None)) is not None:
                 label = f"{model.__name__}.{manager.name}.{name}()"
                 if label not in found:
                     found.append(label)
@@ -96,7 +91,7 @@ def _own_methods(model: type[Model]) -> list[str]:
 def field_writers(model: type[Model], field: Field[Any, Any]) -> list[str]:
     """The transitions and operations of ``model`` that assign ``field``, as call labels.
 
-    Read from their source (see `django_guarded._source`); a method whose source
+    Read from their source (see `django_guarded._core.source`); a method whose source
     is unknown is named too.
     """
     transitions, operations = _method_names(model)
@@ -110,10 +105,8 @@ def field_write(instance: Model, name: str) -> tuple[str, str]:
     model = type(instance)
     field = _field_for(model, name)
     label = f"{model.__name__}.{name}"
-    if isinstance(field, django_fsm.FSMFieldMixin):
-        state = instance.__dict__.get(field.attname, "<not loaded>")
-        if isinstance(state, enum.Enum):
-            state = state.value  # a TextChoices member is stored, and shown, as its value
+    if field is not None and is_state_field(field):
+        state = shown(instance.__dict__.get(field.attname, "<not loaded>"))
         how = state_way_out(model.__name__, field.name, _transitions_of(model, field))
         short = f"{label} is guarded (current state {state!r}): {how}."
     elif field is None:
@@ -174,4 +167,68 @@ def unsaved_call(instance: Model, method: str) -> str:
         f"{name}.{method}() was called on {which} {name} object: its rows are created only by "
         f"its manager's operations, so that every rule of creating one runs; {how}, then call "
         f"{method}() on the object that returns."
+    )
+
+
+def not_a_transition(model: type[Model], method: Any) -> str:
+    """Message for ``bulk_transition()`` of something that is not one of the transitions."""
+    return (
+        f"bulk_transition({method!r}): {model.__name__} has no @transition method of that "
+        'name; pass the name of one, such as bulk_transition("expire")'
+    )
+
+
+def not_available(instance: Model, method: str, field: str, state: Any, sources: str) -> str:
+    """Message for a transition called from a state it does not start from."""
+    model = type(instance).__name__
+    return (
+        f"{model}.{method}() cannot run while {model}.{field} is {shown(state)!r}: it starts "
+        f"from {sources}. Check can_proceed(obj.{method}) or "
+        f"obj.get_available_{field}_transitions() first."
+    )
+
+
+def conditions_unmet(instance: Model, method: str, field: str, state: Any, names: str) -> str:
+    """Message for a transition whose conditions do not hold."""
+    model = type(instance).__name__
+    return (
+        f"{model}.{method}() cannot run from {field}={shown(state)!r}: its conditions are "
+        f"not met ({names})."
+    )
+
+
+def describe_permission(permission: Any) -> str:
+    """A transition's ``permission=`` in words: the name, or the check and its docstring."""
+    if not callable(permission):
+        return f"permission {permission!r}"
+    doc = (getattr(permission, "__doc__", None) or "").strip().splitlines()
+    name = getattr(permission, "__qualname__", repr(permission))
+    return f"the permission check {name}()" + (f" ({doc[0].rstrip('.')})" if doc else "")
+
+
+def permission_needed(instance: Model, method: str, permission: Any) -> str:
+    """Message for a permissioned transition called without ``by=``."""
+    return (
+        f"{type(instance).__name__}.{method}() needs {describe_permission(permission)}: pass "
+        "the acting user as by=user, or by=django_guarded.SYSTEM for code acting on its own "
+        "behalf."
+    )
+
+
+def permission_refused(instance: Model, method: str, permission: Any, actor: Any) -> str:
+    """Message for a transition the acting user may not run on the object."""
+    model = type(instance).__name__
+    where = "" if callable(permission) else " on this object or globally"
+    return (
+        f"{actor} may not run {model}.{method}() on {model} pk={instance.pk!r}: it needs "
+        f"{describe_permission(permission)}{where}."
+    )
+
+
+def unknown_state_field(instance: Model, method: str, field: Any) -> str:
+    """Message for a transition declared on a field the model does not have."""
+    model = type(instance).__name__
+    return (
+        f"{model}.{method}() names the state field {field!r}, which {model} does not have: "
+        "pass the field object or the name of an FSMField declared on the model"
     )

@@ -24,9 +24,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 
-__all__ = ["AUDIT_TABLE", "allow_audit_purge", "connect"]
+__all__ = ["allow_audit_purge", "connect"]
 
-AUDIT_TABLE = "django_guarded_auditrecord"
 SQLITE_FUNCTION = "django_guarded_purging"
 _FLAG = "_django_guarded_purging"
 
@@ -46,7 +45,8 @@ def _on_connection_created(sender: Any, connection: BaseDatabaseWrapper, **kwarg
 
 
 def connect() -> None:
-    """Register the SQLite function on every connection, present and future."""
+    """Register the SQLite function on every connection, present and future (called by
+    the app's ``ready()``)."""
     connection_created.connect(_on_connection_created, dispatch_uid="django_guarded.triggers")
     for connection in connections.all(initialized_only=True):
         _register_sqlite_function(connection)

@@ -10,15 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import django_fsm
 from django.core import checks
 from django.db import models
 
 from django_guarded import graph
-
-# checks.py imports this module at its end, when _models is defined: either module may
-# be imported first.
-from django_guarded.checks import _models
+from django_guarded._core.fsm import FSMFieldMixin, fsm_meta, state_fields
+from django_guarded.checks.selection import models_of
 
 _DECLARATIONS = ("guarded_initial_states", "guarded_final_states")
 
@@ -27,14 +24,13 @@ def _states(values: Iterable[Any]) -> str:
     return ", ".join(repr(value) for value in values)
 
 
-@checks.register(checks.Tags.models)
 def check_machines(
     app_configs: Sequence[Any] | None = None, **kwargs: Any
 ) -> list[checks.CheckMessage]:
     """E004, E006, W004, W005: each machine starts, moves and ends among its states."""
     errors: list[checks.CheckMessage] = []
-    for model in _models(app_configs):
-        fields = graph.state_fields(model)
+    for model in models_of(app_configs):
+        fields = state_fields(model)
         if not fields:
             continue
         declarations = _check_declarations(model, fields)
@@ -51,9 +47,7 @@ def check_machines(
     return errors
 
 
-def _check_default(
-    model: type[models.Model], field: django_fsm.FSMFieldMixin
-) -> list[checks.CheckMessage]:
+def _check_default(model: type[models.Model], field: FSMFieldMixin) -> list[checks.CheckMessage]:
     if not field.choices or not field.has_default() or callable(field.default):
         return []
     choices = [value for value, _ in field.flatchoices]
@@ -71,7 +65,7 @@ def _check_default(
 
 
 def _check_declarations(
-    model: type[models.Model], fields: list[django_fsm.FSMFieldMixin]
+    model: type[models.Model], fields: list[FSMFieldMixin]
 ) -> list[checks.CheckMessage]:
     errors: list[checks.CheckMessage] = []
     by_name = {field.name: field for field in fields}
@@ -81,13 +75,15 @@ def _check_declarations(
             continue
         where = f"{model.__name__}.{attribute}"
         if not isinstance(declared, Mapping):
-            errors.append(_e006(model, f"{where} is a {type(declared).__name__}.", attribute))
+            errors.append(
+                _bad_declaration(model, f"{where} is a {type(declared).__name__}.", attribute)
+            )
             continue
         for name, states in declared.items():
             field = by_name.get(name)
             if field is None:
                 errors.append(
-                    _e006(
+                    _bad_declaration(
                         model,
                         f"{where} names {name!r}, which is not a state field of "
                         f"{model.__name__} (its state fields: {', '.join(by_name)}).",
@@ -97,14 +93,16 @@ def _check_declarations(
                 continue
             if isinstance(states, (str, bytes)) or not isinstance(states, Iterable):
                 errors.append(
-                    _e006(model, f"{where}[{name!r}] is {states!r}, not a list.", attribute)
+                    _bad_declaration(
+                        model, f"{where}[{name!r}] is {states!r}, not a list.", attribute
+                    )
                 )
                 continue
             choices = [value for value, _ in field.flatchoices]
             unknown = [state for state in states if choices and state not in choices]
             if unknown:
                 errors.append(
-                    _e006(
+                    _bad_declaration(
                         model,
                         f"{where}[{name!r}] lists {_states(unknown)}, which "
                         f"{'is' if len(unknown) == 1 else 'are'} not among the choices of "
@@ -115,7 +113,9 @@ def _check_declarations(
     return errors
 
 
-def _e006(model: type[models.Model], message: str, attribute: str) -> checks.CheckMessage:
+def _bad_declaration(
+    model: type[models.Model], message: str, attribute: str
+) -> checks.CheckMessage:
     return checks.Error(
         message,
         hint=(
@@ -198,14 +198,13 @@ def _field_name(meta: Any) -> str | None:
     return field if isinstance(field, str) else getattr(field, "name", None)
 
 
-@checks.register(checks.Tags.models)
 def check_transition_names(
     app_configs: Sequence[Any] | None = None, **kwargs: Any
 ) -> list[checks.CheckMessage]:
     """E005: one name, one transition of a state field."""
     errors: list[checks.CheckMessage] = []
-    for model in _models(app_configs):
-        fields = graph.state_fields(model)
+    for model in models_of(app_configs):
+        fields = state_fields(model)
         if fields:
             errors += _check_overrides(model, {field.name for field in fields})
             for field in fields:
@@ -219,13 +218,13 @@ def _check_overrides(model: type[models.Model], fields: set[str]) -> list[checks
     seen: set[str] = set()
     for base in model.__mro__[1:]:
         for name, attr in vars(base).items():
-            meta = getattr(attr, "_django_fsm", None)
+            meta = fsm_meta(attr)
             field = _field_name(meta) if meta is not None else None
             if field not in fields or name in seen:
                 continue
             seen.add(name)
             resolved = getattr(model, name, None)
-            resolved_field = _field_name(getattr(resolved, "_django_fsm", None))
+            resolved_field = _field_name(fsm_meta(resolved))
             if resolved_field == field:
                 continue
             what = (
@@ -249,13 +248,11 @@ def _check_overrides(model: type[models.Model], fields: set[str]) -> list[checks
     return errors
 
 
-def _check_same_names(
-    model: type[models.Model], field: django_fsm.FSMFieldMixin
-) -> list[checks.CheckMessage]:
+def _check_same_names(model: type[models.Model], field: FSMFieldMixin) -> list[checks.CheckMessage]:
     """Two transition methods of the field that carry the same ``__name__``."""
     by_name: dict[str, list[tuple[str, Any]]] = {}
     for attribute, method in sorted(field.transitions.get(model, {}).items()):
-        meta = method._django_fsm
+        meta = fsm_meta(method)
         entries = by_name.setdefault(method.__name__, [])
         if all(known is not meta for _, known in entries):  # an alias is the same transition
             entries.append((attribute, meta))

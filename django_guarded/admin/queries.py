@@ -1,6 +1,6 @@
 """The database reads of the admin mixin: object permissions and the audit trail.
 
-Used only by `django_guarded.admin`; django-guardian is imported inside the
+Used only by the admin package; django-guardian is imported inside the
 functions that need it.
 """
 
@@ -100,7 +100,7 @@ def with_object_permissions(
 
 def audit_rows(obj: models.Model, limit: int) -> list[dict[str, Any]]:
     """The newest ``limit`` audit records of ``obj``, as rows of the change page's table."""
-    from django_guarded.models import AuditRecord
+    from django_guarded._audit.record import AuditRecord
 
     records = AuditRecord.objects.for_object(obj).order_by("-pk")[:limit]
     return [

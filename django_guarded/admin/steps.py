@@ -2,7 +2,7 @@
 
 A *step* is a transition or an operation the admin may run, with its options
 (label, help text, form, confirmation), resolved against an object's current
-state. Used only by `django_guarded.admin`.
+state. Used only by the admin package.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from django.db import models
 from django.utils.module_loading import import_string
 from django.utils.text import capfirst
 
-from django_guarded.permissions import state_fields, transitions_from_state
+from django_guarded._core.fsm import fsm_meta, state_fields
+from django_guarded._core.methods import method_info
+from django_guarded.permissions import transitions_from_state
 
 if TYPE_CHECKING:
     from django_fsm import Transition
@@ -134,7 +136,8 @@ def _transition_methods(model: type[models.Model]) -> dict[str, Any]:
 def _custom_of(method: Any) -> dict[str, Any]:
     """The ``custom`` options of a transition method (the same for each of its sources)."""
     merged: dict[str, Any] = {}
-    for transition in method._django_fsm.transitions.values():
+    meta = fsm_meta(method)
+    for transition in meta.transitions.values() if meta is not None else ():
         merged.update(transition.custom or {})
     return {key: value for key, value in merged.items() if key in OPTION_KEYS}
 
@@ -164,13 +167,15 @@ def declared_steps(
             continue
         steps[name] = _build(name, "transition", options, f"{model.__name__}.{name}()")
     for name, declared in operation_buttons.items():
-        info = getattr(getattr(model, name, None), "__guarded__", None)
+        info = method_info(getattr(model, name, None))
         if info is None or info.kind != "operation":
             raise ImproperlyConfigured(
                 f"operation_buttons names {name!r}, which is not an @operation method of "
                 f"{model.__name__}"
             )
-        steps[name] = _build(name, "operation", declared, f"{model.__name__}.{name}()")
+        step = _build(name, "operation", declared, f"{model.__name__}.{name}()")
+        if declared.get("admin", True) is not False:
+            steps[name] = step
     return steps
 
 

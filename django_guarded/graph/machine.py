@@ -1,21 +1,9 @@
-"""State machines as data, and as Graphviz DOT or Mermaid text.
+"""A state field's machine as data: its states and its edges (`describe`, `machines`).
 
-`describe()` reads one state field of a model: its states (the field's choices,
-then any other state its default or its transitions name) and one `Edge` per
-transition method and source state. Wildcard sources are expanded against the
-states (``"*"``: every state, ``"+"``: every state but the target, each only where
-the method has no transition of its own), and a ``RETURN_VALUE`` or ``GET_STATE``
-target fans out to the states it declares. `to_dot()` and `to_mermaid()`
-draw the result; nothing here touches the database.
-
-Which states a machine starts and ends in:
-
-- it starts in the field's default, plus the states a model lists in
-  ``guarded_initial_states = {"state": [...]}`` (objects created in them);
-- it ends in the states a model lists in ``guarded_final_states = {"state": [...]}``;
-  without that, in every state that has no transition of its own to another state
-  (transitions from ``"*"`` or ``"+"``, such as a "cancel from anywhere", do not
-  count: they leave every state).
+Wildcard sources are expanded against the states (``"*"``: every state, ``"+"``:
+every state but the target, each only where the method has no transition of its
+own), and a ``RETURN_VALUE`` or ``GET_STATE`` target fans out to the states it
+declares. Nothing here touches the database.
 """
 
 from __future__ import annotations
@@ -26,22 +14,20 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import django_fsm
 from django.apps import apps as django_apps
 from django.db import models
 
-__all__ = [
-    "Edge",
-    "Machine",
-    "State",
-    "describe",
-    "machines",
-    "state_fields",
-    "to_dot",
-    "to_mermaid",
-]
+from django_guarded._core.fsm import (
+    ANY_OTHER_STATE,
+    ANY_STATE,
+    FSMFieldMixin,
+    fsm_meta,
+    state_fields,
+)
 
-_WILDCARDS = ("*", "+")
+__all__ = ["Edge", "Machine", "State", "describe", "machines", "state_value"]
+
+_WILDCARDS = (ANY_STATE, ANY_OTHER_STATE)
 
 
 @dataclass(frozen=True)
@@ -122,13 +108,13 @@ class Machine:
 
     def state(self, value: Any) -> State | None:
         """The state stored as ``value``, if the machine has one."""
-        value = _value(value)
+        value = state_value(value)
         return next((state for state in self.states if state.value == value), None)
 
     def reachable(self, start: Iterable[Any]) -> set[Any]:
         """The states some chain of transitions leads to from ``start`` (included)."""
         values = [state.value for state in self.states]
-        seen = {_value(value) for value in start}
+        seen = {state_value(value) for value in start}
         todo = list(seen)
         while todo:
             current = todo.pop()
@@ -147,7 +133,9 @@ def _plain(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", text.lower())
 
 
-def _value(value: Any) -> Any:
+def state_value(value: Any) -> Any:
+    """A state as the graph holds it: a ``TextChoices`` member as its value, a related
+    state (``FSMKeyField``) as its key."""
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, models.Model):
@@ -161,21 +149,12 @@ def _name(thing: Any) -> str:
 
 def _targets(target: Any) -> tuple[list[Any], bool]:
     """The states ``target`` may be, and whether it is chosen at run time."""
-    if isinstance(target, django_fsm.State):
-        return [_value(state) for state in target.allowed_states or []], True
-    return [_value(target)], False
+    if hasattr(target, "allowed_states"):
+        return [state_value(state) for state in target.allowed_states or []], True
+    return [state_value(target)], False
 
 
-def state_fields(model: type[models.Model]) -> list[django_fsm.FSMFieldMixin]:
-    """The state fields (``FSMField`` and its kin, django-fsm-2's included) of ``model``."""
-    return [
-        field
-        for field in model._meta.concrete_fields
-        if isinstance(field, django_fsm.FSMFieldMixin)
-    ]
-
-
-def _field(model: type[models.Model], name: str | None) -> django_fsm.FSMFieldMixin:
+def _field(model: type[models.Model], name: str | None) -> FSMFieldMixin:
     fields = state_fields(model)
     label = model._meta.label
     if name is None:
@@ -199,15 +178,17 @@ def _declared_states(model: type[models.Model], attribute: str, field: str) -> l
     declared: Mapping[str, Iterable[Any]] = getattr(model, attribute, None) or {}
     if field not in declared:
         return None
-    return [_value(state) for state in declared[field]]
+    return [state_value(state) for state in declared[field]]
 
 
-def _transitions(model: type[models.Model], field: django_fsm.FSMFieldMixin) -> list[Any]:
+def _transitions(model: type[models.Model], field: FSMFieldMixin) -> list[Any]:
     # django-fsm-2 collects a model's transitions when the model class is ready.
     methods = field.transitions.get(model, {})
-    found = []
+    found: list[Any] = []
     for name in sorted(methods):
-        meta = methods[name]._django_fsm
+        meta = fsm_meta(methods[name])
+        if meta is None:
+            continue
         found.extend(meta.transitions.values())
     return found
 
@@ -215,7 +196,7 @@ def _transitions(model: type[models.Model], field: django_fsm.FSMFieldMixin) -> 
 def describe(model: type[models.Model], field: str | None = None) -> Machine:
     """The machine of ``model``'s state field ``field`` (its only one if not named)."""
     state_field = _field(model, field)
-    choices = [(_value(value), str(label)) for value, label in state_field.flatchoices]
+    choices = [(state_value(value), str(label)) for value, label in state_field.flatchoices]
     states: dict[Any, State] = {value: State(value, label) for value, label in choices}
 
     def add(value: Any) -> None:
@@ -224,7 +205,7 @@ def describe(model: type[models.Model], field: str | None = None) -> Machine:
 
     initial: list[Any] = []
     if state_field.has_default() and not callable(state_field.default):
-        initial.append(_value(state_field.default))
+        initial.append(state_value(state_field.default))
     initial += _declared_states(model, "guarded_initial_states", state_field.name) or []
     for value in initial:
         add(value)
@@ -232,12 +213,12 @@ def describe(model: type[models.Model], field: str | None = None) -> Machine:
     transitions = _transitions(model, state_field)
     for transition in transitions:
         if transition.source not in _WILDCARDS:
-            add(_value(transition.source))
+            add(state_value(transition.source))
         if transition.target is not None:
             for value in _targets(transition.target)[0]:
                 add(value)
         if transition.on_error is not None:
-            add(_value(transition.on_error))
+            add(state_value(transition.on_error))
 
     order = {value: index for index, value in enumerate(states)}
     edges = sorted(
@@ -265,7 +246,7 @@ def _edges(transitions: list[Any], states: list[Any]) -> Iterator[Edge]:
     explicit: dict[str, set[Any]] = {}
     for transition in transitions:
         if transition.source not in _WILDCARDS:
-            explicit.setdefault(transition.name, set()).add(_value(transition.source))
+            explicit.setdefault(transition.name, set()).add(state_value(transition.source))
     seen: set[tuple[Any, Any, str, bool]] = set()
     for transition in transitions:
         targets, dynamic = _targets(transition.target)
@@ -279,12 +260,12 @@ def _edges(transitions: list[Any], states: list[Any]) -> Iterator[Edge]:
             own = explicit.get(transition.name, set())
             sources = [s for s in states if s not in own]
         else:
-            sources = [_value(transition.source)]
+            sources = [state_value(transition.source)]
         for source in sources:
             # django-fsm-2: no target at all leaves the state as it is.
             moves = [source] if transition.target is None else targets or [None]
             for target in moves:
-                if transition.source == "+" and target == source:
+                if transition.source == ANY_OTHER_STATE and target == source:
                     continue
                 key = (source, target, transition.name, False)
                 if key not in seen:
@@ -292,7 +273,7 @@ def _edges(transitions: list[Any], states: list[Any]) -> Iterator[Edge]:
                     wildcard = transition.source in _WILDCARDS
                     yield Edge(source, target, dynamic=dynamic, wildcard=wildcard, **common)
             if transition.on_error is not None:
-                target = _value(transition.on_error)
+                target = state_value(transition.on_error)
                 key = (source, target, transition.name, True)
                 if key not in seen:
                     seen.add(key)
@@ -365,111 +346,3 @@ def _machines_for(label: str) -> list[Machine]:
 
 
 # -- Graphviz DOT ------------------------------------------------------------------------
-
-_HIGHLIGHT_FILL = "#ffe08a"
-
-
-def _dot_quote(text: Any) -> str:
-    escaped = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
-
-
-def _as_machine(machine: Machine | type[models.Model], field: str | None) -> Machine:
-    if isinstance(machine, Machine):
-        if field is not None and field != machine.field:
-            raise ValueError(
-                f"field={field!r} was given with the machine of {machine.label}: "
-                "pass a model class to describe another field"
-            )
-        return machine
-    return describe(machine, field)
-
-
-def to_dot(
-    machine: Machine | type[models.Model], field: str | None = None, *, highlight: Any = None
-) -> str:
-    """Graphviz DOT text of ``machine`` (or of ``describe(model, field)``).
-
-    ``highlight`` is a state to fill in, such as an object's current state.
-    Render it with ``dot -Tsvg``.
-    """
-    machine = _as_machine(machine, field)
-    current = _value(highlight)
-    ids = {state.value: f"s{index}" for index, state in enumerate(machine.states)}
-    lines = [
-        f"digraph {_dot_quote(machine.label)} {{",
-        "    rankdir=LR;",
-        '    node [shape=box, style=rounded, fontname="Helvetica"];',
-        '    edge [fontname="Helvetica", fontsize=10];',
-    ]
-    for state in machine.states:
-        attributes = [f"label={_dot_quote(state.text)}"]
-        styles = ["rounded"]
-        if state.value in machine.final:
-            attributes.append("peripheries=2")
-        if not state.declared:
-            styles.append("dashed")
-            attributes.append('color="#c53030"')
-        if highlight is not None and state.value == current:
-            styles.append("filled")
-            attributes += [f'fillcolor="{_HIGHLIGHT_FILL}"', "penwidth=2"]
-        attributes.insert(1, f"style={_dot_quote(','.join(styles))}")
-        lines.append(f"    {ids[state.value]} [{', '.join(attributes)}];")
-    if any(edge.target is None for edge in machine.edges):
-        lines.append('    unknown [label="?", shape=circle];')
-    for index, value in enumerate(machine.initial):
-        lines.append(f"    start{index} [shape=point, width=0.15];")
-        lines.append(f"    start{index} -> {ids[value]};")
-    for edge in machine.edges:
-        target = "unknown" if edge.target is None else ids[edge.target]
-        attributes = [f"label={_dot_quote(edge.label)}"]
-        if edge.on_error:
-            attributes += ["style=dashed", 'color="#c53030"']
-        elif edge.dynamic:
-            attributes.append("style=dotted")
-        lines.append(f"    {ids[edge.source]} -> {target} [{', '.join(attributes)}];")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
-
-
-# -- Mermaid -----------------------------------------------------------------------------
-
-
-def _mermaid_text(text: str) -> str:
-    # Mermaid ends a label at "#", ";" or a newline, and a state's name at '"'.
-    return text.replace("#", "no. ").replace(";", ",").replace('"', "'").replace("\n", " ").strip()
-
-
-def to_mermaid(
-    machine: Machine | type[models.Model], field: str | None = None, *, highlight: Any = None
-) -> str:
-    """Mermaid ``stateDiagram-v2`` text of ``machine`` (or of ``describe(model, field)``).
-
-    ``highlight`` is a state to mark, such as an object's current state. Markdown
-    renderers with Mermaid (mkdocs-material, GitHub) draw it from a ```` ```mermaid ````
-    fence; no program needs to be installed.
-    """
-    machine = _as_machine(machine, field)
-    current = _value(highlight)
-    ids = {state.value: f"s{index}" for index, state in enumerate(machine.states)}
-    lines = ["stateDiagram-v2", f"    %% {_mermaid_text(machine.label)}", "    direction LR"]
-    for state in machine.states:
-        lines.append(f'    state "{_mermaid_text(state.text)}" as {ids[state.value]}')
-    if any(edge.target is None for edge in machine.edges):
-        lines.append('    state "?" as unknown')
-    for value in machine.initial:
-        lines.append(f"    [*] --> {ids[value]}")
-    for edge in machine.edges:
-        target = "unknown" if edge.target is None else ids[edge.target]
-        lines.append(f"    {ids[edge.source]} --> {target}: {_mermaid_text(edge.label)}")
-    for value in machine.final:
-        if value in ids:
-            lines.append(f"    {ids[value]} --> [*]")
-    undeclared = [ids[state.value] for state in machine.states if not state.declared]
-    if undeclared:
-        lines.append("    classDef undeclared stroke:#c53030,stroke-dasharray:4 3")
-        lines.append(f"    class {','.join(undeclared)} undeclared")
-    if highlight is not None and current in ids:
-        lines.append(f"    classDef current fill:{_HIGHLIGHT_FILL},stroke:#b7791f,stroke-width:3px")
-        lines.append(f"    class {ids[current]} current")
-    return "\n".join(lines) + "\n"

@@ -1,6 +1,6 @@
 """Optimistic concurrency: conditional UPDATEs, the version column, and retrying.
 
-Pessimistic locking (``lock=True``) lives in ``_transitions.py``: it re-reads the
+Pessimistic locking (``lock=True``) lives in the call engine (``_engine/call.py``): it re-reads the
 row with ``SELECT ... FOR UPDATE`` before the method body runs. The optimistic
 mode never waits for a lock: the UPDATE that saves the method's changes only
 matches the row if it still holds what the instance was loaded with, either its
@@ -17,11 +17,11 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, overload
 
-import django_fsm
 from django.db import models
 
-from django_guarded import _guard
-from django_guarded._fields import GUARDED_ATTR
+from django_guarded._core import permission as _permission
+from django_guarded._core.fsm import is_state_field
+from django_guarded._orm.fields import GUARDED_ATTR, public_path
 from django_guarded.exceptions import ConcurrentTransition
 
 if TYPE_CHECKING:
@@ -60,8 +60,7 @@ class VersionField(_IntegerField):
 
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
-        if path.startswith("django_guarded._concurrency."):
-            path = "django_guarded.VersionField"
+        path = public_path(path)
         if kwargs.get("default") == 0:
             kwargs.pop("default")
         if kwargs.get("editable") is False:
@@ -79,7 +78,7 @@ def _condition_fields(model: type[models.Model]) -> tuple[models.Field[Any, Any]
         concrete = model._meta.concrete_fields
         fields = tuple(f for f in concrete if isinstance(f, VersionField))
         if not fields and getattr(model, "guarded_optimistic", False):
-            fields = tuple(f for f in concrete if isinstance(f, django_fsm.FSMFieldMixin))
+            fields = tuple(f for f in concrete if is_state_field(f))
         _CONDITIONS[model] = fields
     return fields
 
@@ -91,12 +90,13 @@ def has_condition(model: type[models.Model]) -> bool:
 
 def _loaded_value(instance: models.Model, field: models.Field[Any, Any]) -> Any:
     """The value of ``field`` as last read from or written to the database."""
-    frame = _guard.current_frame()
-    if frame is not None and frame.owner is instance and frame.snapshot is not None:
+    permission = _permission.current()
+    call = permission.call_of(instance) if permission is not None else None
+    if call is not None and call.baseline is not None:
         tracked = type(instance)._guarded_tracked  # type: ignore[attr-defined]
         for index, (attname, _) in enumerate(tracked):
             if attname == field.attname:
-                return frame.snapshot[index]
+                return call.baseline[index]
     return instance.__dict__.get(field.attname)
 
 

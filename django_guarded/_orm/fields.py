@@ -14,15 +14,36 @@ from django.db import models
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query_utils import DeferredAttribute
 
+from django_guarded._core.fsm import is_state_field
+
 if TYPE_CHECKING:
     from django.db.models import Model
 
-__all__ = ["GUARDED_ATTR", "FSMField", "FSMIntegerField", "FSMKeyField", "guarded", "is_guarded"]
+__all__ = [
+    "GUARDED_ATTR",
+    "FSMField",
+    "FSMIntegerField",
+    "FSMKeyField",
+    "guarded",
+    "is_guarded",
+    "public_path",
+]
 
 #: Attribute set on a field instance to mark it guarded.
 GUARDED_ATTR = "_django_guarded"
 
 _F = TypeVar("_F", bound="models.Field[Any, Any]")
+
+
+def public_path(path: str) -> str:
+    """The path a migration records for one of the package's field classes: its public
+    name (``django_guarded.FSMField``), whichever private module defines it, so that a
+    project's migrations never name a private module."""
+    module, _, name = path.rpartition(".")
+    parts = module.split(".")
+    if parts[0] == "django_guarded" and len(parts) > 1 and parts[1].startswith("_"):
+        return f"django_guarded.{name}"
+    return path
 
 
 def guarded(field: _F) -> _F:
@@ -46,7 +67,7 @@ def guarded(field: _F) -> _F:
 
 def is_guarded(field: object) -> bool:
     """Whether ``field`` is an FSM state field or was marked with `guarded()`."""
-    return isinstance(field, django_fsm.FSMFieldMixin) or bool(getattr(field, GUARDED_ATTR, False))
+    return is_state_field(field) or bool(getattr(field, GUARDED_ATTR, False))
 
 
 class _GuardedStateMixin(django_fsm.FSMFieldMixin):
@@ -63,9 +84,7 @@ class _GuardedStateMixin(django_fsm.FSMFieldMixin):
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
         kwargs.pop("protected", None)
-        if path.startswith("django_guarded._fields."):
-            path = "django_guarded." + path.rsplit(".", 1)[1]
-        return name, path, args, kwargs
+        return name, public_path(path), args, kwargs
 
     def get_state(self, instance: Model) -> Any:
         try:

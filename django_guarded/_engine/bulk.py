@@ -20,15 +20,19 @@ import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import django_fsm
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, models, router, transaction
 from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Cast, Concat, Lower, Substr
 
-from django_guarded import _audit, _guard
-from django_guarded._fields import is_guarded
-from django_guarded._transitions import SYSTEM, MethodInfo
+from django_guarded._audit import writer
+from django_guarded._audit.fused import insert_into
+from django_guarded._core import messages as _messages
+from django_guarded._core import permission as _permission
+from django_guarded._core.fsm import ANY_OTHER_STATE, ANY_STATE, fsm_meta
+from django_guarded._core.labels import model_label
+from django_guarded._engine.rules import SYSTEM
+from django_guarded._orm.fields import is_guarded
 from django_guarded.conf import guarded_settings
 from django_guarded.exceptions import (
     BulkTransitionError,
@@ -39,21 +43,11 @@ from django_guarded.exceptions import (
 if TYPE_CHECKING:
     from django_fsm import FSMFieldMixin, Transition
 
+    from django_guarded._core.methods import MethodInfo
+
 __all__ = ["bulk_transition"]
 
-_ANY, _ANY_OTHER = "*", "+"
-
-
-def _resolve(model: type[models.Model], method: Any) -> MethodInfo:
-    name = method if isinstance(method, str) else getattr(method, "__name__", repr(method))
-    attr = getattr(model, name, None) if isinstance(method, str) else method
-    info: MethodInfo | None = getattr(attr, "__guarded__", None)
-    if info is None or info.kind != "transition":
-        raise BulkTransitionError(
-            f"bulk_transition({method!r}): {model.__name__} has no @transition method of that "
-            f'name; pass the name of one, such as bulk_transition("expire")'
-        )
-    return info
+_ANY, _ANY_OTHER = ANY_STATE, ANY_OTHER_STATE
 
 
 def _refuse(label: str, why: str, way_out: str) -> BulkTransitionError:
@@ -102,7 +96,7 @@ def _check_transition(label: str, info: MethodInfo, transition: Transition, by: 
         raise _refuse(
             label, f"it declares on_error={transition.on_error!r}, a per-call outcome", per_object
         )
-    if transition.target is None or isinstance(transition.target, django_fsm.State):
+    if transition.target is None or hasattr(transition.target, "get_state"):
         raise _refuse(
             label,
             f"its target {transition.target!r} is decided per object, not a fixed state",
@@ -164,13 +158,13 @@ def _plan(field: FSMFieldMixin, transitions: dict[Any, Transition]) -> tuple[Q, 
     targets = set(explicit.values()) | ({fallback.target} if fallback else set())
     if len(targets) == 1:
         (only,) = targets
-        return where, only, Value(_audit.state_text(only))
+        return where, only, Value(writer.state_text(only))
     state_whens = [When(**{attname: s}, then=Value(t)) for s, t in explicit.items()]
     text_whens = [
-        When(**{attname: s}, then=Value(_audit.state_text(t))) for s, t in explicit.items()
+        When(**{attname: s}, then=Value(writer.state_text(t))) for s, t in explicit.items()
     ]
     state_default = Value(fallback.target) if fallback else None
-    text_default = Value(_audit.state_text(fallback.target)) if fallback else None
+    text_default = Value(writer.state_text(fallback.target)) if fallback else None
     state_field = field.target_field if field.is_relation else field  # type: ignore[attr-defined]
     new_state = Case(*state_whens, default=state_default, output_field=state_field)
     new_text = Case(
@@ -189,7 +183,7 @@ def _insert_records(
     ``columns`` has an SQL expression for every field of a record but its ``id``.
     """
     connection = connections[using]
-    insert, fields = _audit.insert_into(connection)
+    insert, fields = insert_into(connection)
     aliases = {f"_guarded_{field.name}": columns[field.name] for field in fields}
     select = rows.order_by().values(**aliases)
     if connection.features.has_select_for_update:
@@ -201,30 +195,21 @@ def _insert_records(
         return int(cursor.rowcount)
 
 
-def bulk_transition(
+def _check(
     queryset: models.QuerySet[Any],
-    method: Any,
-    *,
-    by: Any = None,
-    asof: datetime.datetime | None = None,
-    values: Mapping[str, Any] | None = None,
-    data: Mapping[str, Any] | None = None,
-) -> int:
-    """Run the transition ``method`` on every row of ``queryset`` that may take it.
-
-    Rows whose state is not a source of the transition are left alone. Returns
-    the number of rows moved. See the module docstring for what is refused.
-    """
+    info: MethodInfo,
+    field: FSMFieldMixin,
+    transitions: Mapping[Any, Transition],
+    by: Any,
+    values: Mapping[str, Any],
+    data: Mapping[str, Any] | None,
+) -> None:
+    """Refuse, before anything is written, what cannot be decided for all rows at once."""
     model = queryset.model
-    info = _resolve(model, method)
-    label = f"{model.__name__}.{info.func.__name__}()"
-    meta = info.func._django_fsm  # type: ignore[attr-defined]
-    field = meta.field
-    if isinstance(field, str):
-        field = model._meta.get_field(field)
-    for transition in meta.transitions.values():
+    label = f"{model.__name__}.{info.name}()"
+    for transition in transitions.values():
         _check_transition(label, info, transition, by)
-    _check_values(label, model, field, values or {})
+    _check_values(label, model, field, values)
     if not info.empty_body:
         raise _refuse(
             label,
@@ -245,21 +230,29 @@ def bulk_transition(
             "not sliced, distinct(), values() or values_list()"
         )
 
-    using = queryset.db if queryset._db else router.db_for_write(model)  # type: ignore[attr-defined]
-    where, new_state, target_text = _plan(field, meta.transitions)
-    rows = queryset.filter(where).using(using)
-    updates: dict[str, Any] = {field.name: new_state, **(values or {})}
-    audited = _audit.is_audited(model)
-    actor, actor_model, actor_pk = _audit.actor_fields(by)
-    when = asof if asof is not None else guarded_settings.now()
-    from django_guarded.models import AuditRecord, model_label
 
-    columns = {
+def _record_columns(
+    model: type[models.Model],
+    info: MethodInfo,
+    field: FSMFieldMixin,
+    target_text: Any,
+    *,
+    by: Any,
+    asof: datetime.datetime | None,
+    data: Mapping[str, Any] | None,
+    using: str,
+) -> dict[str, Any]:
+    """An SQL expression for each column of the records, read from each moved row."""
+    from django_guarded._audit.record import AuditRecord
+
+    actor, actor_model, actor_pk = writer.actor_fields(by)
+    when = asof if asof is not None else guarded_settings.now()
+    return {
         "created_at": Value(when, output_field=models.DateTimeField()),
         "model": Value(model_label(model)),
         "object_pk": _pk_text(model, using),
         "kind": Value(AuditRecord.Kind.BULK_TRANSITION.value),
-        "method": Value(info.func.__name__),
+        "method": Value(info.name),
         "field": Value(field.name),
         "source": _state_text(field),
         "target": target_text,
@@ -268,13 +261,47 @@ def bulk_transition(
         "actor_pk": Value(actor_pk),
         "data": Value(dict(data or {}), output_field=AuditRecord._meta.get_field("data")),
     }
-    with _guard.enter(_guard.Frame(model._meta.concrete_model)), transaction.atomic(using=using):
+
+
+def bulk_transition(
+    queryset: models.QuerySet[Any],
+    info: MethodInfo,
+    *,
+    by: Any = None,
+    asof: datetime.datetime | None = None,
+    values: Mapping[str, Any] | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> int:
+    """Run the transition of ``info`` on every row of ``queryset`` that may take it.
+
+    Rows whose state is not a source of the transition are left alone. Returns
+    the number of rows moved. See the module docstring for what is refused.
+    """
+    if info.kind != "transition":
+        raise BulkTransitionError(_messages.not_a_transition(queryset.model, info.name))
+    model = queryset.model
+    meta = fsm_meta(info.func)
+    assert meta is not None, "a transition's function carries its FSMMeta"
+    field = meta.field
+    if isinstance(field, str):
+        field = model._meta.get_field(field)
+    _check(queryset, info, field, meta.transitions, by, values or {}, data)
+    using = queryset.db if queryset._db else router.db_for_write(model)  # type: ignore[attr-defined]
+    where, new_state, target_text = _plan(field, meta.transitions)
+    rows = queryset.filter(where).using(using)
+    updates: dict[str, Any] = {field.name: new_state, **(values or {})}
+    audited = writer.is_audited(model)
+    columns = _record_columns(
+        model, info, field, target_text, by=by, asof=asof, data=data, using=using
+    )
+    permission = _permission.Permission(model._meta.concrete_model)
+    with _permission.enter(permission), transaction.atomic(using=using):
         recorded = _insert_records(rows, using, columns) if audited else None
         moved = rows.update(**updates)
         if recorded is not None and recorded != moved:
             raise ConcurrentTransition(
-                f"{label} in bulk: {moved} rows moved but {recorded} were locked and recorded "
-                "first; another transaction changed the selection in between. Nothing was "
-                "written: run it again."
+                f"{model.__name__}.{info.name}() in bulk: {moved} rows moved but {recorded} "
+                "were locked and recorded first; another transaction changed the selection in "
+                "between. Nothing was written: run it again."
             )
     return moved

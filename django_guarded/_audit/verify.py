@@ -26,13 +26,13 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
-import django_fsm
 from django.apps import apps as django_apps
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Case, IntegerField, Value, When
 
-from django_guarded._audit import state_text
+from django_guarded._audit.writer import state_text
+from django_guarded._core.fsm import ANY_OTHER_STATE, ANY_STATE, fsm_meta
 
 __all__ = ["Problem", "Report", "verify"]
 
@@ -273,7 +273,7 @@ def _check_edges(label: str, model: type[models.Model], records: Any, report: Re
         .distinct()
     )
     for method, field_name, source, target in moves:
-        meta = getattr(getattr(model, method, None), "_django_fsm", None)
+        meta = fsm_meta(getattr(model, method, None))
         if meta is None:
             report.notes.append(
                 f"{label}: the trail names {model.__name__}.{method}(), which is not a "
@@ -299,9 +299,9 @@ def _check_edges(label: str, model: type[models.Model], records: Any, report: Re
 def _declares(meta: Any, source: str | None, target: str | None) -> bool:
     """Whether the transition ``meta`` (django-fsm's) may move ``source`` to ``target``."""
     for declared, transition in meta.transitions.items():
-        if declared == django_fsm.ANY_STATE:
+        if declared == ANY_STATE:
             pass
-        elif declared == django_fsm.ANY_OTHER_STATE:
+        elif declared == ANY_OTHER_STATE:
             if source == state_text(transition.target):
                 continue
         elif state_text(declared) != source:
@@ -316,7 +316,7 @@ def _targets(transition: Any, source: str | None) -> set[str | None]:
     target = transition.target
     if target is None:
         targets.add(source)  # no target: the state stays
-    elif isinstance(target, django_fsm.State):
+    elif hasattr(target, "get_state"):  # RETURN_VALUE or GET_STATE
         targets |= {state_text(s) for s in (getattr(target, "allowed_states", None) or ())}
     else:
         targets.add(state_text(target))
@@ -361,7 +361,7 @@ class _Discard(Report):
 
 def verify(using: str, labels: Iterable[str] = ()) -> Report:
     """Replay the trail on database ``using``, for the given models (default: all)."""
-    from django_guarded.models import AuditRecord
+    from django_guarded._audit.record import AuditRecord
 
     report = Report()
     records = AuditRecord.objects.using(using)
