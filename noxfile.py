@@ -244,10 +244,13 @@ def tests_matrix(session: nox.Session, python_version: str, django: str) -> None
 
 @nox.session(python=NEWEST_PYTHON)
 def lint(session: nox.Session) -> None:
-    """Check the code with ruff: lint rules and formatting (``ruff format`` fixes the latter)."""
-    session.install("ruff~=0.17.0")
+    """Check the code with ruff (lint rules and formatting: ``ruff format`` fixes the latter)
+    and the import contracts of pyproject.toml with import-linter."""
+    session.install("ruff~=0.17.0", "import-linter~=2.17", "-e", ".")
     session.run("ruff", "check", ".", *session.posargs)
     session.run("ruff", "format", "--check", ".")
+    # The layers of the runtime, and the checker's independence (pyproject.toml).
+    session.run("lint-imports")
 
 
 @nox.session(python=NEWEST_PYTHON)

@@ -14,8 +14,15 @@ class DjangoGuardedConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.apps import apps
+        from django.core import checks as django_checks
+
         from django_guarded import checks
         from django_guarded._audit import triggers
 
         checks.register()
+        if apps.is_installed("django.contrib.admin"):
+            from django_guarded.admin.checks import check_admin_registrations
+
+            django_checks.register(check_admin_registrations, django_checks.Tags.admin)
         triggers.connect()

@@ -59,6 +59,7 @@ class ActiveCall(Protocol):
     #: The owner's field values as stored, in ``_guarded_tracked`` order: what the
     #: call's save compares with, and what an optimistic ``UPDATE`` is conditional on.
     baseline: list[Any] | None
+
     @property
     def pending(self) -> PendingRecord | None:
         """The owner's audit record, while it waits for the owner's ``UPDATE``."""

@@ -17,21 +17,20 @@
 ======================  =========================================================
 
 Each check is a function of one of the modules of this package (managers, fields,
-admin registrations, the shape of each machine); `register` registers them all
-with Django's check framework, from the app's ``ready()``.
+the shape of each machine); `register` registers them with Django's check
+framework, from the app's ``ready()``. W006 is the admin's own
+(`django_guarded.admin.checks`), registered when ``django.contrib.admin`` is installed.
 """
 
 from __future__ import annotations
 
 from django.core import checks
 
-from django_guarded.checks.admin import check_admin_registrations
 from django_guarded.checks.fields import check_guarded_fields, check_transitions
 from django_guarded.checks.machines import check_machines, check_transition_names
 from django_guarded.checks.managers import check_managers
 
 __all__ = [
-    "check_admin_registrations",
     "check_guarded_fields",
     "check_machines",
     "check_managers",
@@ -51,4 +50,3 @@ def register() -> None:
         check_transition_names,
     ):
         checks.register(check, checks.Tags.models)
-    checks.register(check_admin_registrations, checks.Tags.admin)

@@ -1,14 +1,18 @@
-"""``django_guarded.W006``: a guarded model registered with a plain ``ModelAdmin``."""
+"""``django_guarded.W006``: a guarded model registered with a plain ``ModelAdmin``.
+
+Registered by the app's ``ready()`` when ``django.contrib.admin`` is installed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from django.apps import apps as django_apps
+from django.contrib.admin.sites import all_sites
 from django.core import checks
 
 from django_guarded._orm.model import GuardedModel
+from django_guarded.admin.options import TransitionAdminMixin
 
 __all__ = ["check_admin_registrations"]
 
@@ -18,12 +22,6 @@ def check_admin_registrations(
 ) -> list[checks.CheckMessage]:
     """W006: a plain ``ModelAdmin`` of a guarded model edits guarded fields and calls
     ``save()``, which the guard refuses: its change form cannot save anything."""
-    if not django_apps.is_installed("django.contrib.admin"):
-        return []
-    from django.contrib.admin.sites import all_sites
-
-    from django_guarded.admin import TransitionAdminMixin
-
     wanted = None if app_configs is None else {config.label for config in app_configs}
     errors: list[checks.CheckMessage] = []
     for site in all_sites:
