@@ -22,7 +22,7 @@ Whatever a record holds, verification reports; it never fails with a traceback.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
@@ -31,44 +31,15 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Case, IntegerField, Value, When
 
+from django_guarded._audit.edges import check_edges
+from django_guarded._audit.report import Problem, Report
 from django_guarded._audit.writer import state_text
-from django_guarded._core.fsm import ANY_OTHER_STATE, ANY_STATE, fsm_meta
 
 __all__ = ["Problem", "Report", "verify"]
 
 _CHUNK = 1000
 _CREATION = "creation"
 _DELETION = "deletion"
-_TRANSITION_KINDS = ("transition", "bulk_transition")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One way an object disagrees with its audit trail."""
-
-    model: str
-    object_pk: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.model} pk={self.object_pk}: {self.message}"
-
-
-@dataclass
-class Report:
-    """What `verify()` found."""
-
-    problems: list[Problem] = field(default_factory=list)
-    #: Objects whose records were checked against their row.
-    objects: int = 0
-    #: Of those, the state fields compared with their last record.
-    states: int = 0
-    #: Objects whose rows their own methods deleted, as their last record says.
-    deleted: int = 0
-    unknown_models: set[str] = field(default_factory=set)
-    models: set[str] = field(default_factory=set)
-    #: What could not be checked, and why (not problems: nothing is known to be wrong).
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -147,16 +118,8 @@ def _to_keys(
     return keys
 
 
-def _check_rows(
-    label: str,
-    model: type[models.Model],
-    records: Any,
-    trails: dict[tuple[str, str], _Trail],
-    using: str,
-    report: Report,
-) -> None:
-    """Compare each object the trail names with its row: it must exist (or have been
-    deleted by its own methods) and hold the state its last record says."""
+def _report_nameless(label: str, model: type[models.Model], records: Any, report: Report) -> None:
+    """Records of a call on an object that name no object: written for an unsaved one."""
     nameless = (
         records.filter(model=label, object_pk="")
         .exclude(kind__in=("operation",))
@@ -173,6 +136,19 @@ def _check_rows(
                 "written for an object that was never saved",
             )
         )
+
+
+def _check_rows(
+    label: str,
+    model: type[models.Model],
+    records: Any,
+    trails: dict[tuple[str, str], _Trail],
+    using: str,
+    report: Report,
+) -> None:
+    """Compare each object the trail names with its row: it must exist (or have been
+    deleted by its own methods) and hold the state its last record says."""
+    _report_nameless(label, model, records, report)
     object_pks = list(
         records.filter(model=label)
         .exclude(object_pk="")
@@ -191,7 +167,7 @@ def _check_rows(
         if not keys:
             continue
         rows = {
-            row[0]: row
+            row[0]: dict(zip(attnames, row[1:], strict=True))
             for row in model._base_manager.using(using)
             .filter(pk__in=list(keys))
             .values_list("pk", *attnames.values())
@@ -199,26 +175,35 @@ def _check_rows(
         missing = [object_pk for key, object_pk in keys.items() if key not in rows]
         _report_missing(label, records, missing, report)
         for key, object_pk in keys.items():
-            row = rows.get(key)
-            if row is None:
-                continue
-            report.objects += 1
-            values = dict(zip(attnames, row[1:], strict=True))
-            for field_name in state_names.get(object_pk, ()):
-                if field_name not in values:
-                    continue
-                report.states += 1
-                trail = trails[(object_pk, field_name)]
-                now = state_text(values[field_name])
-                if now != trail.target:
-                    report.problems.append(
-                        Problem(
-                            label,
-                            object_pk,
-                            f"{field_name} is {now!r} but its last record "
-                            f"(#{trail.last_id}, {trail.last_method}) says {trail.target!r}",
-                        )
-                    )
+            if key in rows:
+                report.objects += 1
+                _compare_states(label, object_pk, rows[key], state_names, trails, report)
+
+
+def _compare_states(
+    label: str,
+    object_pk: str,
+    values: dict[str, Any],
+    state_names: dict[str, list[str]],
+    trails: dict[tuple[str, str], _Trail],
+    report: Report,
+) -> None:
+    """Each state of one object's row must be its last record's target."""
+    for field_name in state_names.get(object_pk, ()):
+        if field_name not in values:
+            continue
+        report.states += 1
+        trail = trails[(object_pk, field_name)]
+        now = state_text(values[field_name])
+        if now != trail.target:
+            report.problems.append(
+                Problem(
+                    label,
+                    object_pk,
+                    f"{field_name} is {now!r} but its last record "
+                    f"(#{trail.last_id}, {trail.last_method}) says {trail.target!r}",
+                )
+            )
 
 
 def _state_attnames(
@@ -261,66 +246,6 @@ def _report_missing(label: str, records: Any, missing: list[str], report: Report
                 "deletion by one of its own methods: it was deleted around the model",
             )
         )
-
-
-def _check_edges(label: str, model: type[models.Model], records: Any, report: Report) -> None:
-    """Each distinct move recorded for a transition must be one its method declares."""
-    moves = (
-        records.filter(model=label, kind__in=_TRANSITION_KINDS)
-        .exclude(field="")
-        .order_by()
-        .values_list("method", "field", "source", "target")
-        .distinct()
-    )
-    for method, field_name, source, target in moves:
-        meta = fsm_meta(getattr(model, method, None))
-        if meta is None:
-            report.notes.append(
-                f"{label}: the trail names {model.__name__}.{method}(), which is not a "
-                "transition any more: its moves were not checked"
-            )
-            continue
-        if not _declares(meta, source, target):
-            count = (
-                records.filter(model=label, method=method, field=field_name, source=source)
-                .filter(target=target)
-                .count()
-            )
-            report.problems.append(
-                Problem(
-                    label,
-                    "*",
-                    f"{count} record(s) of {model.__name__}.{method}() move {field_name} from "
-                    f"{source!r} to {target!r}, which {method}() does not declare",
-                )
-            )
-
-
-def _declares(meta: Any, source: str | None, target: str | None) -> bool:
-    """Whether the transition ``meta`` (django-fsm's) may move ``source`` to ``target``."""
-    for declared, transition in meta.transitions.items():
-        if declared == ANY_STATE:
-            pass
-        elif declared == ANY_OTHER_STATE:
-            if source == state_text(transition.target):
-                continue
-        elif state_text(declared) != source:
-            continue
-        if target in _targets(transition, source):
-            return True
-    return False
-
-
-def _targets(transition: Any, source: str | None) -> set[str | None]:
-    targets = {state_text(transition.on_error)} if transition.on_error is not None else set()
-    target = transition.target
-    if target is None:
-        targets.add(source)  # no target: the state stays
-    elif hasattr(target, "get_state"):  # RETURN_VALUE or GET_STATE
-        targets |= {state_text(s) for s in (getattr(target, "allowed_states", None) or ())}
-    else:
-        targets.add(state_text(target))
-    return targets
 
 
 def _model_hooks(
@@ -382,7 +307,7 @@ def verify(using: str, labels: Iterable[str] = ()) -> Report:
             continue
         report.models.add(label)
         _check_rows(label, model, records, trails.get(label, {}), using, report)
-        _check_edges(label, model, records, report)
+        check_edges(label, model, records, report)
         if callable(getattr(model, "verify_audit_trail", None)):
             _model_hooks(label, model, records, using, report)
     return report

@@ -111,37 +111,16 @@ class ActionsMixin(GuardedAdminBase):
         if declared.confirm is not None and request.POST.get(CONFIRM_FIELD) != "1":
             return self._render_bulk_confirmation(request, queryset, declared)
         objects = list(queryset)
-        checker = self._checker(request)
-        checker.prefetch(objects)
+        self._checker(request).prefetch(objects)
         using = router.db_for_write(self.model)
         moved = 0
         refused: Counter[str] = Counter()
         for obj in objects:
-            with transaction.atomic(using=using):
-                fresh = (
-                    type(obj)
-                    ._base_manager.using(using)
-                    .select_for_update()
-                    .filter(pk=obj.pk)
-                    .first()
-                )
-                if fresh is None:
-                    refused[_("deleted meanwhile")] += 1
-                    continue
-                step = resolve_step(declared, fresh)
-                if step is None:
-                    refused[_("not available from %(states)s") % {"states": states(fresh)}] += 1
-                elif step.unmet:
-                    hints = "; ".join(step.hints())
-                    refused[_("conditions not met (%(hints)s)") % {"hints": hints}] += 1
-                elif not self.may_run(request, step, fresh):
-                    refused[_("permission missing")] += 1
-                else:
-                    ok, message = self._run_step(request, fresh, step, {}, using)
-                    if ok:
-                        moved += 1
-                    else:
-                        refused[message.split(": ", 1)[-1]] += 1
+            refusal = self._run_on_fresh_row(request, declared, obj, using)
+            if refusal is None:
+                moved += 1
+            else:
+                refused[refusal] += 1
         opts = self.model._meta
         noun = opts.verbose_name if moved == 1 else opts.verbose_name_plural
         summary = _("%(step)s: %(count)d %(noun)s done.") % {
@@ -160,6 +139,26 @@ class ActionsMixin(GuardedAdminBase):
             level = messages.ERROR
         self.message_user(request, summary, level)
         return None
+
+    def _run_on_fresh_row(
+        self, request: HttpRequest, declared: Step, obj: models.Model, using: str
+    ) -> str | None:
+        """Run ``declared`` on ``obj``'s row, locked and checked again; why not, if not."""
+        with transaction.atomic(using=using):
+            fresh = (
+                type(obj)._base_manager.using(using).select_for_update().filter(pk=obj.pk).first()
+            )
+            if fresh is None:
+                return _("deleted meanwhile")
+            step = resolve_step(declared, fresh)
+            if step is None:
+                return _("not available from %(states)s") % {"states": states(fresh)}
+            if step.unmet:
+                return _("conditions not met (%(hints)s)") % {"hints": "; ".join(step.hints())}
+            if not self.may_run(request, step, fresh):
+                return _("permission missing")
+            ok, message = self._run_step(request, fresh, step, {}, using)
+            return None if ok else message.split(": ", 1)[-1]
 
     def _render_bulk_confirmation(
         self, request: HttpRequest, queryset: models.QuerySet[Any], step: Step
