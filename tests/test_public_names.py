@@ -33,7 +33,8 @@ def _plugin_names() -> Any:
     """The mypy plugin's names module, loaded alone: its package imports mypy."""
     path = Path(django_guarded.__file__).parent / "mypy_plugin" / "names.py"
     spec = importlib.util.spec_from_file_location("plugin_names", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
