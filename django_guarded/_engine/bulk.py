@@ -50,7 +50,7 @@ __all__ = ["bulk_transition"]
 _ANY, _ANY_OTHER = ANY_STATE, ANY_OTHER_STATE
 
 
-def _refuse(label: str, why: str, way_out: str) -> BulkTransitionError:
+def _refusal(label: str, why: str, way_out: str) -> BulkTransitionError:
     return BulkTransitionError(f"{label} cannot run as a bulk transition: {why}. {way_out}")
 
 
@@ -70,14 +70,14 @@ def _check_values(
                 f"{label} in bulk: values names {name!r}, which is not a field of {model.__name__}"
             ) from None
         if field is state or name in (state.name, state.attname):
-            raise _refuse(
+            raise _refusal(
                 label,
                 f"values sets {model.__name__}.{state.name}, its state field, which only "
                 "moves to the transition's target",
                 f"Leave {state.name} out of values",
             )
         if is_guarded(field):
-            raise _refuse(
+            raise _refusal(
                 label,
                 f"values sets {model.__name__}.{name}, which is guarded",
                 "Only unguarded fields may be set in bulk; a guarded field is changed by "
@@ -91,13 +91,13 @@ def _check_transition(label: str, info: MethodInfo, transition: Transition, by: 
     )
     if transition.conditions:
         names = ", ".join(getattr(c, "__name__", repr(c)) for c in transition.conditions)
-        raise _refuse(label, f"its conditions ({names}) are checked per object", per_object)
+        raise _refusal(label, f"its conditions ({names}) are checked per object", per_object)
     if transition.on_error is not None:
-        raise _refuse(
+        raise _refusal(
             label, f"it declares on_error={transition.on_error!r}, a per-call outcome", per_object
         )
     if transition.target is None or hasattr(transition.target, "get_state"):
-        raise _refuse(
+        raise _refusal(
             label,
             f"its target {transition.target!r} is decided per object, not a fixed state",
             per_object,
@@ -106,7 +106,7 @@ def _check_transition(label: str, info: MethodInfo, transition: Transition, by: 
     if not permission or by is SYSTEM:
         return
     if callable(permission):
-        raise _refuse(label, "its permission is a function of each object", per_object)
+        raise _refusal(label, "its permission is a function of each object", per_object)
     if by is None:
         raise TransitionPermissionDenied(
             f"{label} needs permission {permission!r}: pass the acting user as by=user, "
@@ -142,7 +142,7 @@ def _state_text(field: FSMFieldMixin) -> Any:
     return Cast(field.attname, models.CharField(max_length=255))
 
 
-def _plan(field: FSMFieldMixin, transitions: dict[Any, Transition]) -> tuple[Q, Any, Any]:
+def _moves(field: FSMFieldMixin, transitions: dict[Any, Transition]) -> tuple[Q, Any, Any]:
     """The row filter, the new state and the target text for every valid source."""
     attname = field.attname
     explicit = {s: t.target for s, t in transitions.items() if s not in (_ANY, _ANY_OTHER)}
@@ -211,14 +211,14 @@ def _check(
         _check_transition(label, info, transition, by)
     _check_values(label, model, field, values)
     if not info.empty_body:
-        raise _refuse(
+        raise _refusal(
             label,
             "its body would not run for each row",
             "Empty the body and pass what it sets as bulk_transition(..., values={...}), "
             "or call the method on each object",
         )
     if info.audit is not None and data is None:
-        raise _refuse(
+        raise _refusal(
             label,
             "it declares audit= data, computed per object",
             "Pass the data of the records as bulk_transition(..., data={...})",
@@ -287,7 +287,7 @@ def bulk_transition(
         field = model._meta.get_field(field)
     _check(queryset, info, field, meta.transitions, by, values or {}, data)
     using = queryset.db if queryset._db else router.db_for_write(model)  # type: ignore[attr-defined]
-    where, new_state, target_text = _plan(field, meta.transitions)
+    where, new_state, target_text = _moves(field, meta.transitions)
     rows = queryset.filter(where).using(using)
     updates: dict[str, Any] = {field.name: new_state, **(values or {})}
     audited = writer.is_audited(model)

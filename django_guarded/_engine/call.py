@@ -155,14 +155,14 @@ class InstanceCall:
         # and MariaDB). Inside the caller's transaction the savepoint stays, so that a
         # failure here cannot break the caller's transaction. A lock, or an audit
         # record (a second statement), needs the transaction.
-        alone = not (self.info.lock or self.audited or connection.in_atomic_block)
-        no_sql = alone and self._runs_no_sql()
+        update_alone = not (self.info.lock or self.audited or connection.in_atomic_block)
+        no_transaction = update_alone and self._runs_no_sql()
         with ExitStack() as atomic:
-            if not no_sql:
+            if not no_transaction:
                 atomic.enter_context(transaction.atomic(using=self.using))
             self._lock_and_check()
             self._note_values()
-            if alone and not no_sql:
+            if update_alone and not no_transaction:
                 with self._counted(connection) as counter:
                     result = self._body()
                 if counter.count == 0:

@@ -17,6 +17,7 @@ import django_fsm
 from django.db import models
 from django.db.models.manager import BaseManager
 
+from django_guarded._core.fsm import ANY_STATE
 from django_guarded._core.methods import ATTRIBUTE, AuditData, MethodInfo, method_info
 from django_guarded._engine import bulk
 from django_guarded._engine.call import InstanceCall
@@ -39,7 +40,7 @@ def _reject_coroutine(func: Callable[..., Any], decorator: str) -> None:
 
 def transition(
     field: Any,
-    source: Any = "*",
+    source: Any = ANY_STATE,
     target: Any = None,
     on_error: Any = None,
     conditions: Sequence[Callable[[Any], bool]] | None = None,

@@ -27,7 +27,7 @@ def _choice_values(field: models.Field[Any, Any]) -> set[Any] | None:
     return {value for value, _ in field.flatchoices}
 
 
-def _states(value: Any) -> list[Any]:
+def _target_states(value: Any) -> list[Any]:
     if hasattr(value, "allowed_states"):
         return list(value.allowed_states)
     return [] if value is None else [value]
@@ -47,7 +47,9 @@ def check_transitions(
                 continue
             for transition in field.get_all_transitions(model):
                 where = f"{model.__name__}.{transition.name}()"
-                for target in _states(transition.target) + _states(transition.on_error):
+                for target in _target_states(transition.target) + _target_states(
+                    transition.on_error
+                ):
                     if target not in choices:
                         errors.append(
                             checks.Error(

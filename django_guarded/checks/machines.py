@@ -20,7 +20,8 @@ from django_guarded.checks.selection import models_of
 _DECLARATIONS = ("guarded_initial_states", "guarded_final_states")
 
 
-def _states(values: Iterable[Any]) -> str:
+def _listed(values: Iterable[Any]) -> str:
+    """States as a sentence lists them: `'a', 'b'`."""
     return ", ".join(repr(value) for value in values)
 
 
@@ -57,7 +58,7 @@ def _check_default(model: type[models.Model], field: FSMFieldMixin) -> list[chec
         checks.Error(
             f"{model.__name__}.{field.name} starts in {field.default!r} (its default), which "
             "is not one of its choices.",
-            hint=f"Set default= to one of the choices ({_states(choices)}).",
+            hint=f"Set default= to one of the choices ({_listed(choices)}).",
             obj=model,
             id="django_guarded.E004",
         )
@@ -104,7 +105,7 @@ def _check_declarations(
                 errors.append(
                     _bad_declaration(
                         model,
-                        f"{where}[{name!r}] lists {_states(unknown)}, which "
+                        f"{where}[{name!r}] lists {_listed(unknown)}, which "
                         f"{'is' if len(unknown) == 1 else 'are'} not among the choices of "
                         f"{model.__name__}.{name}.",
                         attribute,
@@ -142,8 +143,8 @@ def _check_reachable(machine: graph.Machine) -> list[checks.CheckMessage]:
     starts = "its default" if len(machine.initial) == 1 else "the states it starts in"
     return [
         checks.Warning(
-            f"{model}.{machine.field} can never become {_states(missing)}: no chain of "
-            f"transitions leads there from {starts} ({_states(machine.initial)}).",
+            f"{model}.{machine.field} can never become {_listed(missing)}: no chain of "
+            f"transitions leads there from {starts} ({_listed(machine.initial)}).",
             hint=(
                 "Add a transition that leads there, or remove the state from the choices. "
                 "If objects are created in it, list it in "
@@ -179,13 +180,13 @@ def _check_way_out(machine: graph.Machine) -> list[checks.CheckMessage]:
     else:
         hint = (
             "Add a transition that leads from there towards an end. If the machine ends "
-            f"in {_states(stuck)}, say so: {model}.guarded_final_states = "
+            f"in {_listed(stuck)}, say so: {model}.guarded_final_states = "
             f'{{"{machine.field}": [...]}}.'
         )
     return [
         checks.Warning(
-            f"{model}.{machine.field} has no way out of {_states(stuck)}: no chain of "
-            f"transitions leads from there to an end state ({_states(machine.final)}).",
+            f"{model}.{machine.field} has no way out of {_listed(stuck)}: no chain of "
+            f"transitions leads from there to an end state ({_listed(machine.final)}).",
             hint=hint,
             obj=machine.model,
             id="django_guarded.W005",
