@@ -203,7 +203,8 @@ class GuardedModel(models.Model):
         call = _own_call(self)
         pending = call.pending if call is not None else None
         if pending is not None and (
-            not values
+            pending.written  # by the UPDATE of another table of a multi-table model
+            or not values
             or self._meta.select_on_save
             # Django 6.1+: fields the UPDATE must return (expressions, generated fields).
             or (args[2] if len(args) > 2 else kwargs.get("returning_fields"))
