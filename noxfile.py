@@ -127,8 +127,17 @@ def _expose_pythons(pythons: dict[str, str]) -> None:
     os.environ["PATH"] = os.pathsep.join([str(link_dir), os.environ.get("PATH", "")])
 
 
+def _only_lists() -> bool:
+    """Whether this run of nox only lists the sessions (``nox -l``): it runs no Python."""
+    return any(arg in ("-l", "--list", "--list-sessions") for arg in sys.argv[1:])
+
+
 INSTALLED_PYTHONS = _find_pythons()
-_expose_pythons(INSTALLED_PYTHONS)
+# Sessions name their Python by version (and ``-P 3.10`` does too): nox resolves those
+# names before any session code runs, so the links must be in place when this file
+# is read. Listing the sessions needs no interpreter, and writes nothing.
+if not _only_lists():
+    _expose_pythons(INSTALLED_PYTHONS)
 NEWEST_PYTHON = (
     max(INSTALLED_PYTHONS, key=_version_key)
     if INSTALLED_PYTHONS
@@ -244,10 +253,13 @@ def tests_matrix(session: nox.Session, python_version: str, django: str) -> None
 
 @nox.session(python=NEWEST_PYTHON)
 def lint(session: nox.Session) -> None:
-    """Check the code with ruff: lint rules and formatting (``ruff format`` fixes the latter)."""
-    session.install("ruff~=0.17.0")
+    """Check the code with ruff (lint rules and formatting: ``ruff format`` fixes the latter)
+    and the import contracts of pyproject.toml with import-linter."""
+    session.install("ruff~=0.17.0", "import-linter~=2.17", "-e", ".")
     session.run("ruff", "check", ".", *session.posargs)
     session.run("ruff", "format", "--check", ".")
+    # The layers of the runtime, and the checker's independence (pyproject.toml).
+    session.run("lint-imports")
 
 
 @nox.session(python=NEWEST_PYTHON)

@@ -76,7 +76,8 @@ def main() -> int:
     from django.db import connection, transaction
     from guardbench.models import FsmRow, GuardedRow, PlainRow
 
-    from django_guarded import _guard, unguarded
+    from django_guarded import unguarded
+    from django_guarded._core import permission
 
     call_command("migrate", run_syncdb=True, verbosity=0)
     rows = [
@@ -149,7 +150,7 @@ def main() -> int:
     )
 
     # -- writing a guarded field inside an operation -------------------------------------
-    with _guard.enter(_guard.Frame(GuardedRow, owner=guarded_row)):
+    with permission.enter(permission.Permission(GuardedRow, owner=guarded_row)):
         write_guarded = per_call(lambda: setattr(guarded_row, "balance", 5))
     write_plain = per_call(lambda: setattr(plain_row, "balance", 5))
     results.append(

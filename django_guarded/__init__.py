@@ -21,13 +21,13 @@ if TYPE_CHECKING:
         has_transition_perm,
     )
 
-    from django_guarded._concurrency import VersionField, retrying
-    from django_guarded._fields import FSMField, FSMIntegerField, FSMKeyField, guarded
-    from django_guarded._guard import unguarded
-    from django_guarded._managers import GuardedManager, GuardedQuerySet
-    from django_guarded._models import GuardedModel
-    from django_guarded._transitions import SYSTEM, operation, transition
-    from django_guarded._triggers import allow_audit_purge
+    from django_guarded._audit.triggers import allow_audit_purge
+    from django_guarded._core.permission import unguarded
+    from django_guarded._engine.decorators import SYSTEM, operation, transition
+    from django_guarded._orm.concurrency import VersionField, retrying
+    from django_guarded._orm.fields import FSMField, FSMIntegerField, FSMKeyField, guarded
+    from django_guarded._orm.managers import GuardedManager, GuardedQuerySet
+    from django_guarded._orm.model import GuardedModel
     from django_guarded.exceptions import (
         AppendOnlyError,
         BulkTransitionError,
@@ -84,20 +84,20 @@ _LOCATIONS = {
     "can_proceed": "django_fsm",
     "has_transition_perm": "django_fsm",
     "Transition": "django_fsm",
-    "VersionField": "django_guarded._concurrency",
-    "retrying": "django_guarded._concurrency",
-    "FSMField": "django_guarded._fields",
-    "FSMIntegerField": "django_guarded._fields",
-    "FSMKeyField": "django_guarded._fields",
-    "guarded": "django_guarded._fields",
-    "unguarded": "django_guarded._guard",
-    "GuardedManager": "django_guarded._managers",
-    "GuardedQuerySet": "django_guarded._managers",
-    "GuardedModel": "django_guarded._models",
-    "SYSTEM": "django_guarded._transitions",
-    "operation": "django_guarded._transitions",
-    "transition": "django_guarded._transitions",
-    "allow_audit_purge": "django_guarded._triggers",
+    "VersionField": "django_guarded._orm.concurrency",
+    "retrying": "django_guarded._orm.concurrency",
+    "FSMField": "django_guarded._orm.fields",
+    "FSMIntegerField": "django_guarded._orm.fields",
+    "FSMKeyField": "django_guarded._orm.fields",
+    "guarded": "django_guarded._orm.fields",
+    "unguarded": "django_guarded._core.permission",
+    "GuardedManager": "django_guarded._orm.managers",
+    "GuardedQuerySet": "django_guarded._orm.managers",
+    "GuardedModel": "django_guarded._orm.model",
+    "SYSTEM": "django_guarded._engine.decorators",
+    "operation": "django_guarded._engine.decorators",
+    "transition": "django_guarded._engine.decorators",
+    "allow_audit_purge": "django_guarded._audit.triggers",
     "AppendOnlyError": "django_guarded.exceptions",
     "BulkTransitionError": "django_guarded.exceptions",
     "ConcurrentTransition": "django_guarded.exceptions",

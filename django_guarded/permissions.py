@@ -17,14 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-import django_fsm
 from django.contrib.auth import get_backends
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.utils.encoding import force_str
 
-from django_guarded.graph import state_fields
+from django_guarded._core.fsm import FSMFieldMixin, fsm_meta, state_fields
 
 if TYPE_CHECKING:
     from django_fsm import Transition
@@ -49,7 +48,7 @@ _MODEL_BACKEND_METHODS = (
 )
 
 
-def _fields(obj: models.Model, field: str | None) -> list[django_fsm.FSMFieldMixin]:
+def _fields(obj: models.Model, field: str | None) -> list[FSMFieldMixin]:
     fields = state_fields(type(obj))
     if field is None:
         return fields
@@ -74,7 +73,9 @@ def transitions_from_state(
     for fsm_field in _fields(obj, field):
         state = fsm_field.get_state(obj)
         for method in fsm_field.transitions.get(type(obj), {}).values():
-            meta = method._django_fsm
+            meta = fsm_meta(method)
+            if meta is None:
+                continue
             if not meta.has_transition(state):
                 continue
             transition = meta.get_transition(state)

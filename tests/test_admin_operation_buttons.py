@@ -16,8 +16,8 @@ from django.urls import path
 from guardian.shortcuts import assign_perm
 
 from django_guarded import ConcurrentTransition, operation
-from django_guarded._admin_steps import declared_steps
 from django_guarded.admin import TransitionAdmin
+from django_guarded.admin.steps import declared_steps
 from tests.testapp.admin import RenameForm
 from tests.testapp.models import Account
 

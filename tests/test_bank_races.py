@@ -28,7 +28,7 @@ from django.contrib.auth import get_user_model
 from django.db import DatabaseError, close_old_connections, connection
 
 from django_guarded import ConcurrentTransition, retrying, unguarded
-from django_guarded._verify import verify
+from django_guarded._audit.verify import verify
 from django_guarded.models import AuditRecord
 from tests.bank import errors
 from tests.bank.models import Account, Bank, OptimisticAccount

@@ -26,7 +26,7 @@ from hypothesis.stateful import (
 )
 
 from django_guarded import SYSTEM, TransitionNotAllowed
-from django_guarded._verify import verify
+from django_guarded._audit.verify import verify
 from tests.bank import errors
 from tests.bank.models import MAX_AMOUNT, Account, Bank
 

@@ -247,7 +247,7 @@ def test_method_object_works_as_well_as_its_name() -> None:
 
 
 def test_bulk_records_replay_like_any_other() -> None:
-    from django_guarded._verify import verify
+    from django_guarded._audit.verify import verify
 
     make(Account, 3, status="trial")
     Account.objects.bulk_transition("expire")

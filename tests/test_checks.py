@@ -9,8 +9,8 @@ from django.db import models
 from django.test.utils import isolate_apps
 
 from django_guarded import FSMField, GuardedManager, GuardedModel, guarded, transition
+from django_guarded.admin.checks import check_admin_registrations
 from django_guarded.checks import (
-    check_admin_registrations,
     check_guarded_fields,
     check_managers,
     check_transitions,

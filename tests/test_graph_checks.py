@@ -15,7 +15,7 @@ from django.db import models
 from django.test.utils import isolate_apps
 
 from django_guarded import FSMField, GuardedManager, GuardedModel, transition
-from django_guarded._graph_checks import check_machines, check_transition_names
+from django_guarded.checks import check_machines, check_transition_names
 
 ROOT = Path(__file__).resolve().parent.parent
 CHOICES = [("new", "New"), ("open", "Open"), ("stuck", "Stuck"), ("done", "Done")]
@@ -43,14 +43,18 @@ def test_django_guarded_in_installed_apps_registers_the_checks() -> None:
     code = (
         "import django; django.setup()\n"
         "from django.core.checks.registry import registry\n"
-        "print(sorted(c.__name__ for c in registry.get_checks() if 'graph' in c.__module__))"
+        "print(sorted(c.__name__ for c in registry.get_checks(include_deployment_checks=True)"
+        " if c.__module__.startswith('django_guarded.')))"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "['check_machines', 'check_transition_names']"
+    assert result.stdout.strip() == (
+        "['check_admin_registrations', 'check_guarded_fields', 'check_machines', "
+        "'check_managers', 'check_transition_names', 'check_transitions']"
+    )
 
 
 def test_the_test_project_has_one_machine_with_unreachable_states() -> None:

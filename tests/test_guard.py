@@ -114,9 +114,9 @@ def test_an_operation_may_not_write_another_model(account: Account) -> None:
         except GuardedFieldError:
             raise Sneaky from None
 
-    from django_guarded import _guard
+    from django_guarded._core import permission
 
-    with _guard.enter(_guard.Frame(Account)), pytest.raises(Sneaky):
+    with permission.enter(permission.Permission(Account)), pytest.raises(Sneaky):
         write_billing()
 
 

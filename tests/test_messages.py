@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from django_guarded import GuardedFieldError, _source
-from django_guarded._text import writers
+from django_guarded import GuardedFieldError
+from django_guarded._core import source as _source
+from django_guarded._core.wording import writers
 from tests.bank.models import Account as BankAccount
 from tests.bank.models import Status
 from tests.testapp.models import Account, BillingInfo

@@ -147,10 +147,33 @@ def test_anything_that_could_query_gets_a_transaction() -> None:
     finally:
         django_fsm.signals.pre_transition.disconnect(receiver, sender=Pickup)
 
-    # Conditions (this empty body has one).
+    # A computed target.
+    pickup = make_pickup()
+    assert transactions_opened(lambda: pickup.triage(vip=True)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(DJANGO_GUARDED={"AUDIT": False})
+def test_conditions_are_checked_once_before_the_update(monkeypatch: Any) -> None:
+    """django-fsm-2 checks a transition's conditions again inside change_state(); the
+    engine checks them once, before anything is written, so an empty body with
+    conditions still needs no transaction around its one UPDATE."""
+    from tests.testapp import models as testapp_models
+
+    calls: list[Invoice] = []
+    original = testapp_models.has_title
+
+    def counting(invoice: Invoice) -> bool:
+        calls.append(invoice)
+        return original(invoice)
+
+    meta = Invoice.approve._django_fsm  # type: ignore[attr-defined]
+    transition_ = meta.get_transition("new")
+    monkeypatch.setattr(transition_, "conditions", [counting])
     with unguarded():
         invoice = Invoice.objects.create(title="t")
-    assert transactions_opened(lambda: invoice.approve(by=SYSTEM)) == 1
+    assert transactions_opened(lambda: invoice.approve(by=SYSTEM)) == 0
+    assert calls == [invoice]
     invoice.refresh_from_db()
     assert invoice.state == "approved"
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.commands import flush
 
-from django_guarded._triggers import allow_audit_purge
+from django_guarded._audit.triggers import allow_audit_purge
 
 
 class Command(flush.Command):

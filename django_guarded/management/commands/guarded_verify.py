@@ -14,7 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS
 
-from django_guarded._verify import verify
+from django_guarded._audit.verify import verify
 
 
 class Command(BaseCommand):

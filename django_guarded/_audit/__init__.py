@@ -1,0 +1,1 @@
+"""The audit trail: the record model, its writer, its triggers, and its verification."""
